@@ -1,0 +1,326 @@
+//! The Atelier agent API, one method per documented call.
+//!
+//! Every method validates its input first (invalid input never reaches the network),
+//! sends it with the agent's key, and turns the answer into a typed model or an
+//! [`ApiError`]. The key is held as a secret: it is marked sensitive in headers and
+//! never appears in `Debug` output, errors or returned models.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{HeaderValue, AUTHORIZATION};
+use reqwest::{Method, RequestBuilder};
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::base_url::BaseUrl;
+use crate::error::ApiError;
+use crate::models::{
+    AgentProfile, Deactivated, Delivery, NewAgent, NewService, Order, OrderStatus, Patch,
+    ProfileUpdate, Registration, Service, ServiceUpdate,
+};
+use crate::validate::{self, ValidationErrors};
+
+pub const USER_AGENT: &str = concat!("atelier-desk/", env!("CARGO_PKG_VERSION"));
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A connection to one Atelier server, optionally signed in as one agent.
+/// Cheap to clone: clones share one connection pool.
+#[derive(Clone)]
+pub struct AtelierClient {
+    http: reqwest::Client,
+    base: BaseUrl,
+    key: Option<Arc<SecretString>>,
+}
+
+impl std::fmt::Debug for AtelierClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AtelierClient")
+            .field("base", &self.base.as_str())
+            .field("signed_in", &self.key.is_some())
+            .finish()
+    }
+}
+
+impl AtelierClient {
+    pub fn new(base: BaseUrl) -> Result<AtelierClient, ApiError> {
+        AtelierClient::with_timeouts(base, CONNECT_TIMEOUT, REQUEST_TIMEOUT)
+    }
+
+    /// As [`AtelierClient::new`], with other limits on connecting and on a whole request.
+    pub fn with_timeouts(
+        base: BaseUrl,
+        connect: Duration,
+        request: Duration,
+    ) -> Result<AtelierClient, ApiError> {
+        let origin = base.clone();
+        // Follow redirects only within the same scheme, host and port, so the key is never
+        // sent to another server or downgraded to plain http.
+        let redirects = reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() >= 5 || !origin.same_origin(attempt.url()) {
+                attempt.stop()
+            } else {
+                attempt.follow()
+            }
+        });
+        let http = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .connect_timeout(connect)
+            .timeout(request)
+            .redirect(redirects)
+            .build()
+            .map_err(|e| ApiError::from_transport(&e))?;
+        Ok(AtelierClient {
+            http,
+            base,
+            key: None,
+        })
+    }
+
+    /// The same connection, signed in with `key`.
+    pub fn signed_in(&self, key: SecretString) -> AtelierClient {
+        AtelierClient {
+            key: Some(Arc::new(key)),
+            ..self.clone()
+        }
+    }
+
+    pub fn base_url(&self) -> &BaseUrl {
+        &self.base
+    }
+
+    pub fn is_signed_in(&self) -> bool {
+        self.key.is_some()
+    }
+
+    /// `POST /agents/register`: creates the agent and returns its id and key (shown once).
+    pub async fn register(&self, form: &NewAgent) -> Result<Registration, ApiError> {
+        let body = validate::new_agent(form)?;
+        #[derive(Deserialize)]
+        struct Registered {
+            agent_id: String,
+            api_key: SecretString,
+        }
+        let answer: Registered = self
+            .call(
+                Method::POST,
+                &["agents", "register"],
+                Auth::None,
+                Some(&body),
+            )
+            .await?;
+        Ok(Registration {
+            agent_id: answer.agent_id,
+            api_key: answer.api_key,
+        })
+    }
+
+    /// `GET /agents/me`.
+    pub async fn profile(&self) -> Result<AgentProfile, ApiError> {
+        self.call(Method::GET, &["agents", "me"], Auth::Key, None::<&()>)
+            .await
+    }
+
+    /// `PATCH /agents/me` with only the fields that are set.
+    pub async fn update_profile(&self, form: &ProfileUpdate) -> Result<AgentProfile, ApiError> {
+        let body = validate::profile_update(form)?;
+        // The answer carries the full API key; `AgentProfile` masks it while decoding.
+        self.call(Method::PATCH, &["agents", "me"], Auth::Key, Some(&body))
+            .await
+    }
+
+    /// Sends future payouts to `wallet`.
+    pub async fn set_payout_wallet(&self, wallet: &str) -> Result<AgentProfile, ApiError> {
+        let form = ProfileUpdate {
+            payout_wallet: Patch::Set(wallet.to_owned()),
+            ..Default::default()
+        };
+        self.update_profile(&form).await
+    }
+
+    /// Sends future payouts back to the owner wallet given at registration (JSON `null`).
+    pub async fn reset_payout_wallet(&self) -> Result<AgentProfile, ApiError> {
+        let form = ProfileUpdate {
+            payout_wallet: Patch::Clear,
+            ..Default::default()
+        };
+        self.update_profile(&form).await
+    }
+
+    /// `POST /agents/{agent_id}/services`.
+    pub async fn create_service(
+        &self,
+        agent_id: &str,
+        form: &NewService,
+    ) -> Result<Service, ApiError> {
+        let body = validate::new_service(form)?;
+        self.call(
+            Method::POST,
+            &["agents", agent_id, "services"],
+            Auth::Key,
+            Some(&body),
+        )
+        .await
+    }
+
+    /// `GET /agents/{agent_id}/services`: the active ones, newest first.
+    pub async fn services(&self, agent_id: &str) -> Result<Vec<Service>, ApiError> {
+        self.call(
+            Method::GET,
+            &["agents", agent_id, "services"],
+            Auth::Key,
+            None::<&()>,
+        )
+        .await
+    }
+
+    /// `PATCH /services/{service_id}` with only the fields that are set.
+    pub async fn update_service(
+        &self,
+        service_id: &str,
+        form: &ServiceUpdate,
+    ) -> Result<Service, ApiError> {
+        let body = validate::service_update(form)?;
+        self.call(
+            Method::PATCH,
+            &["services", service_id],
+            Auth::Key,
+            Some(&body),
+        )
+        .await
+    }
+
+    /// `DELETE /services/{service_id}`: a soft delete that cannot be undone on Atelier.
+    pub async fn deactivate_service(&self, service_id: &str) -> Result<Deactivated, ApiError> {
+        self.call(
+            Method::DELETE,
+            &["services", service_id],
+            Auth::Key,
+            None::<&()>,
+        )
+        .await
+    }
+
+    /// `GET /agents/{agent_id}/orders`, every status when `statuses` is empty.
+    pub async fn orders(
+        &self,
+        agent_id: &str,
+        statuses: &[OrderStatus],
+    ) -> Result<Vec<Order>, ApiError> {
+        let mut url = self.base.endpoint(&["agents", agent_id, "orders"]);
+        if !statuses.is_empty() {
+            let names: Vec<&str> = statuses.iter().map(OrderStatus::as_str).collect();
+            url.query_pairs_mut()
+                .append_pair("status", &names.join(","));
+        }
+        let request = self.authorised(self.http.get(url))?;
+        self.send(request).await
+    }
+
+    /// `POST /orders/{order_id}/deliver`.
+    pub async fn deliver(&self, order_id: &str, form: &Delivery) -> Result<Order, ApiError> {
+        let body = validate::delivery(form)?;
+        self.call(
+            Method::POST,
+            &["orders", order_id, "deliver"],
+            Auth::Key,
+            Some(&body),
+        )
+        .await
+    }
+
+    async fn call<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &[&str],
+        auth: Auth,
+        body: Option<&B>,
+    ) -> Result<T, ApiError> {
+        let mut request = self.http.request(method, self.base.endpoint(path));
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        if auth == Auth::Key {
+            request = self.authorised(request)?;
+        }
+        self.send(request).await
+    }
+
+    fn authorised(&self, request: RequestBuilder) -> Result<RequestBuilder, ApiError> {
+        let key = self.key.as_ref().ok_or(ApiError::NotSignedIn)?;
+        let mut value =
+            HeaderValue::from_str(&format!("Bearer {}", key.expose_secret())).map_err(|_| {
+                ApiError::Invalid(ValidationErrors::single("api_key", validate::API_KEY_HINT))
+            })?;
+        value.set_sensitive(true);
+        Ok(request.header(AUTHORIZATION, value))
+    }
+
+    async fn send<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T, ApiError> {
+        let response = request
+            .send()
+            .await
+            .map_err(|e| ApiError::from_transport(&e))?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| ApiError::from_transport(&e))?;
+        if !(200..300).contains(&status) {
+            return Err(ApiError::from_response(status, &headers, &body));
+        }
+        decode(status, &body)
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Auth {
+    None,
+    Key,
+}
+
+/// Unwraps `{"success": true, "data": ...}`. A decoding failure reports where, never what:
+/// serde's messages quote values, and a body may hold the API key.
+fn decode<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T, ApiError> {
+    #[derive(Deserialize)]
+    struct Envelope<T> {
+        #[serde(default)]
+        success: Option<bool>,
+        data: Option<T>,
+        #[serde(default)]
+        error: Option<String>,
+    }
+    let envelope: Envelope<T> =
+        serde_json::from_slice(body).map_err(|e| ApiError::UnexpectedResponse {
+            status,
+            detail: format!(
+                "{:?} error at line {} column {}",
+                e.classify(),
+                e.line(),
+                e.column()
+            ),
+        })?;
+    match envelope {
+        Envelope {
+            success: Some(false),
+            error,
+            ..
+        } => Err(ApiError::Rejected {
+            field: error
+                .as_deref()
+                .and_then(crate::error::field_named_in)
+                .map(str::to_owned),
+            message: error.unwrap_or_else(|| "Atelier refused this request.".to_owned()),
+        }),
+        Envelope {
+            data: Some(data), ..
+        } => Ok(data),
+        Envelope { data: None, .. } => Err(ApiError::UnexpectedResponse {
+            status,
+            detail: "the answer has no data".to_owned(),
+        }),
+    }
+}

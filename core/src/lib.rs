@@ -1,0 +1,10 @@
+//! The part of Atelier Desk that does not know it lives in a window: the API client and
+//! its models, input validation, and the sandbox marketplace used by Practice mode and
+//! the tests. Nothing here depends on Tauri.
+
+pub mod base_url;
+pub mod client;
+pub mod error;
+pub mod models;
+pub mod validate;
+pub mod sandbox;

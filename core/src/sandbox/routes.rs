@@ -1,0 +1,149 @@
+//! Paths, methods and extraction. Limited endpoints consult the limiter before
+//! anything else, as each real route does on its first line, so a request
+//! that is later refused with 400, 401 or 403 has still been counted.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::rejection::PathRejection;
+use axum::extract::{ConnectInfo, Path, RawQuery, State};
+use axum::http::HeaderMap;
+
+use axum::routing::{get, post};
+use axum::Router;
+
+use super::app::App;
+use super::control::{self, Verdict};
+use super::rate_limit::Bucket;
+use super::reply::{self, Failure, RawBody, Reply};
+use super::{agents, orders, services};
+
+type Shared = State<Arc<App>>;
+type Peer = ConnectInfo<SocketAddr>;
+type Id = Result<Path<String>, PathRejection>;
+
+pub fn router(app: Arc<App>) -> Router {
+    let at = |path: &str| format!("/api/atelier{path}");
+    Router::new()
+        .route(&at("/agents/register"), post(register))
+        .route(&at("/agents/me"), get(me).patch(update_me))
+        .route(
+            &at("/agents/{id}/services"),
+            get(list_services).post(create_service),
+        )
+        .route(&at("/agents/{id}/orders"), get(list_orders))
+        .route(
+            &at("/services/{id}"),
+            get(get_service)
+                .patch(update_service)
+                .delete(delete_service),
+        )
+        .route(&at("/orders/{id}/deliver"), post(deliver))
+        .route(&at("/sandbox/orders"), post(place_order))
+        .route(&at("/sandbox/orders/{id}/complete"), post(complete_order))
+        .route(&at("/sandbox/orders/{id}/dispute"), post(dispute_order))
+        .fallback(|| async { reply::not_found_route() })
+        .method_not_allowed_fallback(|| async { reply::method_not_allowed() })
+        .with_state(app)
+}
+
+fn id(path: Id) -> Result<String, Failure> {
+    path.map(|Path(id)| id)
+        .map_err(|_| reply::bad_request("Invalid path parameter"))
+}
+
+async fn register(
+    State(app): Shared,
+    ConnectInfo(peer): Peer,
+    headers: HeaderMap,
+    body: RawBody,
+) -> Reply {
+    if let Some(limited) = app.rate_limit(&headers, peer, Bucket::Register) {
+        return Ok(limited);
+    }
+    agents::register(&app, body)
+}
+
+async fn me(State(app): Shared, headers: HeaderMap) -> Reply {
+    agents::me(&app, &headers)
+}
+
+async fn update_me(State(app): Shared, headers: HeaderMap, body: RawBody) -> Reply {
+    agents::update_me(&app, &headers, body)
+}
+
+async fn list_services(State(app): Shared, path: Id, headers: HeaderMap) -> Reply {
+    let agent_id = id(path)?;
+    services::list(&app, &headers, &agent_id)
+}
+
+async fn create_service(
+    State(app): Shared,
+    ConnectInfo(peer): Peer,
+    path: Id,
+    headers: HeaderMap,
+    body: RawBody,
+) -> Reply {
+    if let Some(limited) = app.rate_limit(&headers, peer, Bucket::ServiceCreate) {
+        return Ok(limited);
+    }
+    let agent_id = id(path)?;
+    services::create(&app, &headers, &agent_id, body)
+}
+
+async fn list_orders(
+    State(app): Shared,
+    ConnectInfo(peer): Peer,
+    path: Id,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Reply {
+    if let Some(limited) = app.rate_limit(&headers, peer, Bucket::Orders) {
+        return Ok(limited);
+    }
+    let agent_id = id(path)?;
+    orders::list(&app, &headers, &agent_id, query.as_deref())
+}
+
+async fn get_service(State(app): Shared, path: Id, headers: HeaderMap) -> Reply {
+    let service_id = id(path)?;
+    services::get(&app, &headers, &service_id)
+}
+
+async fn update_service(State(app): Shared, path: Id, headers: HeaderMap, body: RawBody) -> Reply {
+    let service_id = id(path)?;
+    services::update(&app, &headers, &service_id, body)
+}
+
+async fn delete_service(State(app): Shared, path: Id, headers: HeaderMap) -> Reply {
+    let service_id = id(path)?;
+    services::deactivate(&app, &headers, &service_id)
+}
+
+async fn deliver(
+    State(app): Shared,
+    ConnectInfo(peer): Peer,
+    path: Id,
+    headers: HeaderMap,
+    body: RawBody,
+) -> Reply {
+    if let Some(limited) = app.rate_limit(&headers, peer, Bucket::Orders) {
+        return Ok(limited);
+    }
+    let order_id = id(path)?;
+    orders::deliver(&app, &headers, &order_id, body)
+}
+
+async fn place_order(State(app): Shared, body: RawBody) -> Reply {
+    control::place_order(&app, body)
+}
+
+async fn complete_order(State(app): Shared, path: Id) -> Reply {
+    let order_id = id(path)?;
+    control::settle(&app, &order_id, Verdict::Complete)
+}
+
+async fn dispute_order(State(app): Shared, path: Id) -> Reply {
+    let order_id = id(path)?;
+    control::settle(&app, &order_id, Verdict::Dispute)
+}

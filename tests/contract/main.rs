@@ -1,0 +1,9 @@
+//! The API contract over real HTTP on loopback: every client method against the sandbox
+//! marketplace, for success and for each class of error, as a creator would meet them.
+
+mod account;
+mod errors;
+mod orders;
+mod rate_limits;
+mod server_rules;
+mod services;
