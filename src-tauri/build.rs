@@ -3,7 +3,26 @@ fn main() {
     // capability file can allow exactly these and nothing else.
     tauri_build::try_build(
         tauri_build::Attributes::new()
-            .app_manifest(tauri_build::AppManifest::new().commands(&["app_info"])),
+            .app_manifest(tauri_build::AppManifest::new().commands(&[
+                "app_info",
+                "catalog",
+                "check_form",
+                "session",
+                "choose_mode",
+                "dismiss_notice",
+                "retry_keyring",
+                "register",
+                "sign_in",
+                "sign_out",
+                "profile",
+                "update_profile",
+                "set_payout_wallet",
+                "reset_payout_wallet",
+                "services",
+                "create_service",
+                "update_service",
+                "deactivate_service",
+            ])),
     )
     .expect("failed to run tauri-build");
 }

@@ -1,14 +1,55 @@
-// The one place that talks to the Rust side. Every command the page uses is a function
-// here, so the rest of the UI never spells a command name or touches `invoke` itself.
+// The one place that talks to the Rust side: one function per command of docs/commands.md,
+// so the rest of the page never spells a command name or touches `invoke` itself.
+// Nothing here logs arguments or answers: `register` answers with the API key and
+// `signIn` carries one.
 const invoke = window.__TAURI__?.core?.invoke;
 
 async function call(command, args) {
   if (!invoke) {
     throw { code: "no_backend", message: "Atelier Desk's engine isn't running. Restart the app." };
   }
-  return invoke(command, args);
+  try {
+    return await invoke(command, args);
+  } catch (error) {
+    throw normalise(error);
+  }
+}
+
+// Commands reject with {code, message, …}; Tauri itself rejects with a bare string (e.g. an
+// unknown command). Give the page one shape to handle either way.
+function normalise(error) {
+  if (error && typeof error === "object" && typeof error.message === "string") return error;
+  return {
+    code: "app_error",
+    message: "Something went wrong inside Atelier Desk. Restarting the app may help.",
+    detail: typeof error === "string" ? error : undefined,
+  };
 }
 
 export const api = {
+  // Session
   appInfo: () => call("app_info"),
+  session: () => call("session"),
+  /** liveBaseUrl: the real marketplace's address from Advanced; leave out to keep the saved one. */
+  chooseMode: (mode, liveBaseUrl) =>
+    call("choose_mode", liveBaseUrl === undefined ? { mode } : { mode, liveBaseUrl }),
+  dismissNotice: () => call("dismiss_notice"),
+  retryKeyring: () => call("retry_keyring"),
+  catalog: () => call("catalog"),
+  /** Pure, no network: every problem of `form` as [{field, message}]. */
+  checkForm: (kind, form) => call("check_form", { kind, form }),
+  /** Answers {agent_id, api_key, session}: the only time the key reaches the page. */
+  register: (form) => call("register", { form }),
+  signIn: (agentId, apiKey) => call("sign_in", { agentId, apiKey }),
+  signOut: () => call("sign_out"),
+
+  // Account and services (signed in)
+  profile: () => call("profile"),
+  updateProfile: (form) => call("update_profile", { form }),
+  setPayoutWallet: (wallet) => call("set_payout_wallet", { wallet }),
+  resetPayoutWallet: () => call("reset_payout_wallet"),
+  services: () => call("services"),
+  createService: (form) => call("create_service", { form }),
+  updateService: (id, form) => call("update_service", { id, form }),
+  deactivateService: (id) => call("deactivate_service", { id }),
 };

@@ -1,16 +1,202 @@
+// The app's skeleton: what the session is, which screen shows, and the strips around it.
+// Screens get a small `ctx` instead of reaching into each other.
 import { api } from "./api.js";
-import { renderStartupError, renderWelcome } from "./screens/welcome.js";
+import { h, fill, busy } from "./lib/dom.js";
+import * as banner from "./lib/banner.js";
+import { confirm } from "./lib/confirm.js";
+import { renderWelcome } from "./screens/welcome.js";
+import { renderHome } from "./screens/home.js";
+import { renderSignIn } from "./screens/sign-in.js";
+import { renderWizard } from "./screens/wizard.js";
+import { renderKeyOnce } from "./screens/key-once.js";
+import { renderAccount } from "./screens/account.js";
+import { renderServices } from "./screens/services.js";
+import { renderServiceForm } from "./screens/service-form.js";
+import { renderSettings } from "./screens/settings.js";
+
+// lockMode: no mode switch from the banner (it would lose a registration in progress).
+// navAs: which nav entry is "current" on this screen.
+const SCREENS = {
+  welcome: { render: renderWelcome, hideNav: true },
+  home: { render: renderHome, navAs: "home" },
+  "sign-in": { render: renderSignIn, navAs: "home" },
+  wizard: { render: renderWizard, hideNav: true, lockMode: true },
+  key: { render: renderKeyOnce, hideNav: true, lockMode: true, ownKeyring: true },
+  services: { render: renderServices, navAs: "services" },
+  "service-form": { render: renderServiceForm, navAs: "services" },
+  account: { render: renderAccount, navAs: "account" },
+  settings: { render: renderSettings, navAs: "settings", ownKeyring: true },
+};
+
+const app = { info: null, session: null, catalog: null, current: null };
+
+const ctx = {
+  api,
+  confirm,
+  get info() {
+    return app.info;
+  },
+  get session() {
+    return app.session;
+  },
+  /** The capability, price-type and media-type labels; fetched once. */
+  async catalog() {
+    app.catalog ??= await api.catalog();
+    return app.catalog;
+  },
+  go,
+  goHome,
+  setSession,
+  switchMode,
+  retryKeyring,
+  showError: banner.showError,
+  clearError: banner.clearError,
+  showSuccess: banner.showSuccess,
+};
+
+/** Shows screen `name`. `params` go to that screen only and are not kept here. */
+function go(name, params = {}) {
+  banner.clearError();
+  banner.clearSuccess();
+  app.current = name;
+  const root = SCREENS[name].render(ctx, params);
+  document.getElementById("screen").replaceChildren(root);
+  document.documentElement.setAttribute("data-screen", name);
+  refreshChrome();
+  // Move focus to the new screen's title so keyboard and screen-reader users start there.
+  (root.querySelector(".screen-title") ?? root).focus({ preventScroll: true });
+  window.scrollTo(0, 0);
+}
+
+/** The screen that fits the session: choose a mode, sign in, or get to work. */
+function goHome() {
+  const session = app.session;
+  if (!session?.mode) go("welcome");
+  else if (!session.signed_in) go("home");
+  else go("services");
+}
+
+function setSession(view) {
+  app.session = view;
+  refreshChrome();
+}
+
+function refreshChrome() {
+  const screen = SCREENS[app.current] ?? {};
+  banner.renderModeBanner(app.session, screen.lockMode ? null : switchMode);
+  banner.renderNotice(app.session, dismissNotice);
+  banner.renderKeyringBanner(app.session, retryKeyring, !screen.ownKeyring);
+  renderNav(screen);
+}
+
+function renderNav(screen) {
+  const nav = document.getElementById("nav");
+  const session = app.session;
+  nav.hidden = !session?.mode || Boolean(screen.hideNav);
+  if (nav.hidden) return nav.replaceChildren();
+  const entries = session.signed_in
+    ? [["services", "Services"], ["account", "Account"], ["settings", "Settings"]]
+    : [["home", "Start"], ["settings", "Settings"]];
+  fill(
+    nav,
+    h(
+      "ul",
+      {},
+      entries.map(([name, label]) =>
+        h(
+          "li",
+          {},
+          h(
+            "button",
+            {
+              type: "button",
+              id: `nav-${name}`,
+              class: "nav-link",
+              "aria-current": screen.navAs === name ? "page" : undefined,
+              on: { click: () => go(name) },
+            },
+            label,
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+const MODE_WORDS = {
+  practice: {
+    title: "Switch to Practice mode?",
+    body: "Practice mode is a private marketplace inside this app: nothing there is real, nobody else sees it, and it works offline.",
+  },
+  live: {
+    title: "Switch to the real Atelier?",
+    body: "On Atelier your services are public, buyers are real and payouts are real money.",
+  },
+};
+
+/** From the banner or Settings: asks first, because the whole app changes with the mode. */
+async function switchMode(target, button = document.getElementById("mode-switch")) {
+  const words = MODE_WORDS[target];
+  const yes = await confirm({
+    title: words.title,
+    body: [words.body, "Each mode keeps its own account, so switching never signs you out of the other one. You can switch back at any time."],
+    yes: "Switch",
+  });
+  if (!yes) return;
+  const work = async () => {
+    try {
+      setSession(await api.chooseMode(target));
+      goHome();
+    } catch (error) {
+      banner.showError(error);
+    }
+  };
+  if (button?.isConnected) await busy(button, "Switching…", work);
+  else await work();
+}
+
+async function dismissNotice() {
+  try {
+    setSession(await api.dismissNotice());
+  } catch (error) {
+    banner.showError(error);
+  }
+}
+
+/** Tries the keyring again; the answer may also sign the creator back in. */
+async function retryKeyring(button = document.getElementById("keyring-retry")) {
+  const before = app.session;
+  const work = async () => {
+    try {
+      const view = await api.retryKeyring();
+      setSession(view);
+      if (view.signed_in !== before?.signed_in && !SCREENS[app.current]?.lockMode) goHome();
+      if (!banner.keyringTrouble(view)) banner.showSuccess("The keyring works again: your API key is stored safely.");
+      return view;
+    } catch (error) {
+      banner.showError(error);
+      return app.session;
+    }
+  };
+  return button?.isConnected ? busy(button, "Retrying…", work) : work();
+}
 
 async function start() {
-  const screen = document.getElementById("screen");
+  let startupError = null;
   try {
-    const info = await api.appInfo();
-    document.getElementById("app-name").textContent = info.name;
-    document.getElementById("app-version").textContent = `v${info.version}`;
-    renderWelcome(screen, info);
+    app.info = await api.appInfo();
+    document.getElementById("app-name").textContent = app.info.name;
+    document.getElementById("app-version").textContent = `v${app.info.version}`;
   } catch (error) {
-    renderStartupError(screen, error);
+    startupError = error;
   }
+  try {
+    app.session = await api.session();
+  } catch (error) {
+    startupError ??= error;
+  }
+  goHome();
+  if (startupError) banner.showError(startupError);
   // Lets tests and the start-up benchmark see that the first screen is painted.
   requestAnimationFrame(() => document.documentElement.setAttribute("data-ready", "true"));
 }

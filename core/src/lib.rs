@@ -5,6 +5,12 @@
 pub mod base_url;
 pub mod client;
 pub mod error;
+pub mod forms;
+pub mod json_file;
 pub mod models;
-pub mod validate;
 pub mod sandbox;
+pub mod secrets;
+pub mod session;
+pub mod settings;
+pub mod validate;
+pub mod watcher;

@@ -1,35 +1,199 @@
-//! The app built on Tauri's mock runtime: no display needed.
+//! The app's commands on Tauri's mock runtime (no display), with an in-memory keyring
+//! standing in for the OS one — the real keyring is exercised end to end under Xvfb.
 
-use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use atelier_core::secrets::{KeyringError, MemoryKeyring};
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
-use tauri::WebviewWindowBuilder;
+use tauri::{App, WebviewWindow, WebviewWindowBuilder};
 
-fn invoke(command: &str) -> Result<serde_json::Value, serde_json::Value> {
-    let app = crate::app(mock_builder())
-        .build(mock_context(noop_assets()))
-        .expect("the app builds on the mock runtime");
-    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .expect("a mock window");
-    get_ipc_response(
-        &window,
-        InvokeRequest {
-            cmd: command.into(),
-            callback: tauri::ipc::CallbackFn(0),
-            error: tauri::ipc::CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
-            body: tauri::ipc::InvokeBody::default(),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        },
-    )
-    .map(|body| body.deserialize::<serde_json::Value>().unwrap())
+use crate::Setup;
+
+struct Desk {
+    _app: App<MockRuntime>,
+    window: WebviewWindow<MockRuntime>,
+}
+
+impl Desk {
+    fn open(root: &PathBuf, keys: &MemoryKeyring) -> Desk {
+        let setup = Setup { keys: Arc::new(keys.clone()), data_root: Some(root.clone()) };
+        let app = crate::app(mock_builder()).build(mock_context(noop_assets())).expect("the app builds");
+        crate::init(app.handle(), &setup).expect("the session opens");
+        let window = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("a window");
+        Desk { _app: app, window }
+    }
+
+    fn call(&self, command: &str, args: Value) -> Result<Value, Value> {
+        get_ipc_response(
+            &self.window,
+            InvokeRequest {
+                cmd: command.into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: InvokeBody::Json(args),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|body| body.deserialize::<Value>().unwrap())
+    }
+
+    fn ok(&self, command: &str, args: Value) -> Value {
+        self.call(command, args).unwrap_or_else(|e| panic!("{command} failed: {e}"))
+    }
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("atelier-desk-commands-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn agent_form() -> Value {
+    json!({
+        "name": "Neon Avatars",
+        "description": "Cyberpunk avatars in any style",
+        "endpoint_url": "https://neon.example.com",
+        "capabilities": ["image_gen"],
+    })
+}
+
+fn service_form(title: &str) -> Value {
+    json!({
+        "category": "image_gen", "title": title,
+        "description": "Three avatar variations in your style",
+        "price_usd": "5", "price_type": "fixed", "turnaround_hours": "24",
+        "deliverables": ["3 avatars"], "demo_url": ""
+    })
 }
 
 #[test]
 fn the_window_can_ask_for_the_app_name_and_version() {
-    let info = invoke("app_info").expect("app_info answers");
+    let desk = Desk::open(&scratch("info"), &MemoryKeyring::new());
+    let info = desk.ok("app_info", json!({}));
     assert_eq!(info["name"], "Atelier Desk");
     assert_eq!(info["version"], env!("CARGO_PKG_VERSION"));
-    assert!(info["api_base_url"].as_str().unwrap().starts_with("http"));
+}
+
+#[test]
+fn a_creator_practises_registers_lists_a_service_and_is_still_signed_in_after_a_restart() {
+    let root = scratch("story");
+    let keyring = MemoryKeyring::new();
+    let desk = Desk::open(&root, &keyring);
+    assert_eq!(desk.ok("session", json!({}))["mode"], Value::Null, "first run: no mode yet");
+
+    let view = desk.ok("choose_mode", json!({"mode": "practice"}));
+    assert_eq!(view["mode"], "practice");
+    assert!(view["base_url"].as_str().unwrap().starts_with("http://127.0.0.1:"));
+
+    let account = desk.ok("register", json!({"form": agent_form()}));
+    let key = account["api_key"].as_str().unwrap().to_owned();
+    assert!(key.starts_with("atelier_"));
+    assert_eq!(account["session"]["signed_in"], true);
+    assert_eq!(account["session"]["key_saved"], true);
+    assert_eq!(keyring.len(), 1, "the key went to the keyring");
+
+    let service = desk.ok("create_service", json!({"form": service_form("Neon avatar pack")}));
+    assert_eq!(service["price_usd"], "5.00");
+    drop(desk);
+
+    let desk = Desk::open(&root, &keyring);
+    let view = desk.ok("session", json!({}));
+    assert_eq!(view["signed_in"], true, "{view}");
+    assert_eq!(view["agent_id"], account["agent_id"]);
+    let services = desk.ok("services", json!({}));
+    assert_eq!(services[0]["title"], "Neon avatar pack", "the practice marketplace kept its data");
+
+    for file in walk(&root) {
+        let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();
+        assert!(!text.contains(&key), "{} holds the key in clear", file.display());
+    }
+    assert!(root.join("practice-marketplace.json").exists(), "the check above looked at real files");
+    assert!(!desk.ok("profile", json!({})).to_string().contains(&key), "nor in any later answer");
+}
+
+#[test]
+fn bad_input_comes_back_with_every_field_and_nothing_is_sent() {
+    let desk = Desk::open(&scratch("invalid"), &MemoryKeyring::new());
+    desk.ok("choose_mode", json!({"mode": "practice"}));
+    let err = desk.call("register", json!({"form": {"name": "N", "description": "", "endpoint_url": "x"}})).unwrap_err();
+    assert_eq!(err["code"], "invalid_input");
+    let fields: Vec<&str> = err["problems"].as_array().unwrap().iter().map(|p| p["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["name", "description", "endpoint_url"]);
+    assert_eq!(desk.ok("session", json!({}))["signed_in"], false);
+
+    let live = desk.ok("check_form", json!({"kind": "service", "form": {"title": "Av"}}));
+    assert!(live.as_array().unwrap().iter().any(|p| p["field"] == "title"));
+}
+
+#[test]
+fn a_bad_marketplace_address_is_refused_beside_its_field() {
+    let desk = Desk::open(&scratch("base-url"), &MemoryKeyring::new());
+    let err = desk.call("choose_mode", json!({"mode": "live", "liveBaseUrl": "http://agentgram.fun/api"})).unwrap_err();
+    assert_eq!(err["field"], "base_url");
+    assert!(err["message"].as_str().unwrap().contains("https://"));
+    assert_eq!(desk.ok("session", json!({}))["mode"], Value::Null, "nothing was saved");
+}
+
+#[test]
+fn without_a_keyring_the_creator_is_told_and_nothing_is_written_in_clear() {
+    let root = scratch("no-keyring");
+    let keyring = MemoryKeyring::new();
+    keyring.break_with(Some(KeyringError::Unavailable { detail: "no Secret Service".into() }));
+    let desk = Desk::open(&root, &keyring);
+    desk.ok("choose_mode", json!({"mode": "practice"}));
+
+    let account = desk.ok("register", json!({"form": agent_form()}));
+    let key = account["api_key"].as_str().unwrap().to_owned();
+    let view = &account["session"];
+    assert_eq!(view["signed_in"], true, "usable for this run");
+    assert_eq!(view["key_saved"], false);
+    assert_eq!(view["keyring_problem"]["code"], "keyring_unavailable");
+    for entry in walk(&root) {
+        let bytes = std::fs::read(&entry).unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains(&key), "{} holds the key", entry.display());
+    }
+
+    keyring.break_with(None);
+    let view = desk.ok("retry_keyring", json!({}));
+    assert_eq!((view["key_saved"].clone(), view["keyring_problem"].clone()), (json!(true), Value::Null));
+    assert_eq!(keyring.len(), 1);
+}
+
+#[test]
+fn each_mode_keeps_its_own_account_and_signing_out_forgets_the_key() {
+    let root = scratch("modes");
+    let keyring = MemoryKeyring::new();
+    let desk = Desk::open(&root, &keyring);
+    desk.ok("choose_mode", json!({"mode": "practice"}));
+    desk.ok("register", json!({"form": agent_form()}));
+
+    let live = desk.ok("choose_mode", json!({"mode": "live", "liveBaseUrl": "http://127.0.0.1:9/api/atelier"}));
+    assert_eq!(live["signed_in"], false, "the practice account is not the real one");
+    let back = desk.ok("choose_mode", json!({"mode": "practice"}));
+    assert_eq!(back["signed_in"], true, "and it is still there when coming back");
+
+    let out = desk.ok("sign_out", json!({}));
+    assert_eq!(out["signed_in"], false);
+    assert!(keyring.is_empty(), "the key left the keyring");
+    assert_eq!(desk.call("profile", json!({})).unwrap_err()["code"], "unauthorized");
+}
+
+fn walk(dir: &PathBuf) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
 }

@@ -1,28 +1,67 @@
-// The first screen. Every string from outside the page goes in with textContent.
-export function renderWelcome(root, info) {
-  const card = document.createElement("section");
-  card.className = "card";
+// First run: real marketplace or practice. The real one's address hides under Advanced.
+import { h, busy, screenTitle } from "../lib/dom.js";
+import { baseUrlForm } from "../lib/base-url.js";
 
-  const title = document.createElement("h2");
-  title.textContent = "Welcome";
+export function renderWelcome(ctx) {
+  const address = baseUrlForm(ctx.session, ctx.info);
 
-  const intro = document.createElement("p");
-  intro.textContent =
-    "Atelier Desk helps you sell your creative services on Atelier and tells you the moment an order is paid.";
+  const advanced = h(
+    "details",
+    { class: "advanced", id: "live-advanced" },
+    h("summary", {}, "Advanced: the marketplace's address"),
+    h("div", { class: "advanced-body" }, address.field, address.useDefault),
+  );
 
-  const server = document.createElement("p");
-  server.className = "muted";
-  server.id = "api-base-url";
-  server.textContent = `Marketplace: ${info.api_base_url}`;
+  const live = choiceCard("choose-live", "Connect to Atelier", "The real marketplace: real buyers, real orders, payouts in USDC to your wallet.");
+  const practice = choiceCard(
+    "choose-practice",
+    "Practice mode",
+    "A private marketplace inside this app. Nothing is real or public, and it works offline. Ideal for trying things out.",
+  );
 
-  card.append(title, intro, server);
-  root.replaceChildren(card);
+  live.addEventListener("click", () =>
+    busy(live, "Connecting…", async () => {
+      if (!address.looksValid()) {
+        advanced.open = true;
+        document.getElementById("live-base_url").focus();
+        return;
+      }
+      await choose(ctx, "live", address.values.base_url, (error) => {
+        if (!address.form.applyServerError(error)) return false;
+        advanced.open = true;
+        address.form.focusFirstInvalid();
+        return true;
+      });
+    }),
+  );
+  practice.addEventListener("click", () => busy(practice, "Starting…", () => choose(ctx, "practice")));
+
+  return h(
+    "section",
+    { id: "screen-welcome", class: "screen" },
+    screenTitle("Welcome to Atelier Desk"),
+    h("p", { class: "lead" }, "Sell your creative services on Atelier. Where would you like to start?"),
+    h(
+      "div",
+      { class: "choices-grid" },
+      h("div", { class: "choice-column" }, live, advanced),
+      h("div", { class: "choice-column" }, practice),
+    ),
+    h("p", { class: "muted" }, "You can switch at any time in Settings. Each keeps its own account, so practising never touches your real agent."),
+  );
 }
 
-export function renderStartupError(root, error) {
-  const p = document.createElement("p");
-  p.className = "error";
-  p.setAttribute("role", "alert");
-  p.textContent = error?.message ?? String(error);
-  root.replaceChildren(p);
+/** A big button with a title and a sentence; used on the welcome and signed-out screens. */
+export function choiceCard(id, title, text) {
+  return h("button", { type: "button", id, class: "choice-card" }, h("span", { class: "choice-title" }, title), h("span", { class: "choice-text" }, text));
+}
+
+async function choose(ctx, mode, liveBaseUrl, onFieldError = () => false) {
+  ctx.clearError();
+  try {
+    ctx.setSession(await ctx.api.chooseMode(mode, liveBaseUrl));
+    ctx.goHome();
+  } catch (error) {
+    if (!onFieldError(error)) ctx.showError(error);
+  }
 }

@@ -123,7 +123,7 @@ pub fn register(app: &App, raw: RawBody) -> Reply {
         source: "external".to_owned(),
         endpoint_url: text(endpoint_url)?,
         capabilities: Some(js::json_stringify(capabilities)),
-        api_key: Some(ids::new_api_key()),
+        api_key: None,
         verified: 0,
         blue_check: 0,
         is_atelier_official: 0,
@@ -145,9 +145,12 @@ pub fn register(app: &App, raw: RawBody) -> Reply {
         payout_wallet: None,
         created_at: ids::timestamp_now(),
     };
+    let key = ids::new_api_key();
+    let mut agent = agent;
+    agent.api_key = Some(ids::key_digest(&key));
     let registered = Registered {
         agent_id: agent.id.clone(),
-        api_key: agent.api_key.clone().unwrap_or_default(),
+        api_key: key,
         protocol_spec: protocol_spec(),
     };
     let mut store = app.lock();
@@ -159,7 +162,7 @@ pub fn register(app: &App, raw: RawBody) -> Reply {
 pub fn me(app: &App, headers: &HeaderMap) -> Reply {
     let store = app.lock();
     let agent = auth::agent(&store, headers)?;
-    reply::ok(StatusCode::OK, AgentProfile::of(agent))
+    reply::ok(StatusCode::OK, AgentProfile::of(agent, &auth::presented_key(headers)))
 }
 
 /// Changes a `PATCH /agents/me` body asks for; `None` leaves a column alone.
@@ -240,9 +243,9 @@ pub fn update_me(app: &App, headers: &HeaderMap, raw: RawBody) -> Reply {
         }
     }
     app.commit(&store)?;
-    // The server really does return the whole row, unmasked key included.
-    reply::ok(
-        StatusCode::OK,
-        store.agent(&agent_id).ok_or_else(not_found)?,
-    )
+    // The server really does return the whole row, unmasked key included; the sandbox
+    // keeps only a digest, so it echoes the key the caller presented.
+    let mut row = store.agent(&agent_id).ok_or_else(not_found)?.clone();
+    row.api_key = Some(auth::presented_key(headers));
+    reply::ok(StatusCode::OK, row)
 }

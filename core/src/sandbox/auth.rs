@@ -25,6 +25,12 @@ pub fn has_bearer(headers: &HeaderMap) -> bool {
     authorization(headers).is_some_and(|h| h.starts_with("Bearer "))
 }
 
+/// The key the caller presented, for answers that echo it (the server stores only its digest).
+pub fn presented_key(headers: &HeaderMap) -> String {
+    let header = authorization(headers).unwrap_or_default();
+    header.strip_prefix("Bearer ").unwrap_or_default().to_owned()
+}
+
 /// The agent whose key is presented, or the server's 401.
 pub fn agent<'a>(store: &'a Store, headers: &HeaderMap) -> Result<&'a Agent, Failure> {
     let unauthorized = |message: &'static str| reply::error(StatusCode::UNAUTHORIZED, message);

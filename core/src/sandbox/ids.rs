@@ -18,6 +18,15 @@ pub fn new_id(prefix: &str) -> String {
 }
 
 /// `atelier_` + 24 random bytes in lowercase hex.
+/// What the sandbox stores instead of a key: its SHA-256, so the practice marketplace's
+/// data file never holds a usable key (the app promises no key on disk in clear).
+pub fn key_digest(key: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(key.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
 pub fn new_api_key() -> String {
     let mut bytes = [0u8; 24];
     rand::rng().fill_bytes(&mut bytes);

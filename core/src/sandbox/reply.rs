@@ -1,6 +1,8 @@
 //! The two response envelopes, and reading a body the way Next.js's
 //! `request.json()` does.
 
+use std::borrow::Cow;
+
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
@@ -8,7 +10,6 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 use serde_json::Value;
-use std::borrow::Cow;
 
 #[derive(Serialize)]
 struct Success<T> {

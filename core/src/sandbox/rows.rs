@@ -113,17 +113,14 @@ pub struct AgentProfile<'a> {
 }
 
 impl<'a> AgentProfile<'a> {
-    pub fn of(agent: &'a Agent) -> Self {
-        let api_key = match &agent.api_key {
-            Some(key) => {
-                let tail: String = {
-                    let chars: Vec<char> = key.chars().collect();
-                    chars[chars.len().saturating_sub(4)..].iter().collect()
-                };
-                format!("atelier_...{tail}")
-            }
-            None => "—".to_owned(),
+    /// The profile as its owner sees it; `key` is the key they presented (only its digest
+    /// is stored), masked as the server masks it.
+    pub fn of(agent: &'a Agent, key: &str) -> Self {
+        let tail: String = {
+            let chars: Vec<char> = key.chars().collect();
+            chars[chars.len().saturating_sub(4)..].iter().collect()
         };
+        let api_key = format!("atelier_...{tail}");
         AgentProfile {
             id: &agent.id,
             name: &agent.name,

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::ids;
 use super::rows::{Agent, Order, OrderView, Service, ServiceView};
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -28,7 +29,7 @@ impl Store {
     pub fn agent_by_key(&self, key: &str) -> Option<&Agent> {
         self.agents
             .iter()
-            .find(|a| a.active == 1 && a.api_key.as_deref() == Some(key))
+            .find(|a| a.active == 1 && a.api_key.as_deref() == Some(ids::key_digest(key).as_str()))
     }
 
     pub fn service(&self, id: &str) -> Option<&Service> {

@@ -1,0 +1,100 @@
+//! Small JSON files that must survive crashes: settings, the practice marketplace, the
+//! watcher's memory. A save writes a temporary file beside the target, syncs it, and
+//! renames it over the target, so a reader sees the old file or the new one, never half.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// The value stored at `path`; `None` when there is no file yet. A file that is not valid
+/// JSON for `T` is `InvalidData`, so callers can tell "new" from "damaged".
+pub fn load<T: DeserializeOwned>(path: &Path) -> io::Result<Option<T>> {
+    let bytes = match fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+        io::Error::new(io::ErrorKind::InvalidData, format!("{} is damaged: {e}", path.display()))
+    })
+}
+
+pub fn save<T: Serialize + ?Sized>(path: &Path, value: &T) -> io::Result<()> {
+    let json = serde_json::to_vec_pretty(value).map_err(io::Error::other)?;
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    fs::create_dir_all(dir)?;
+    let temp = temp_path(path);
+    let written = (|| {
+        let mut file = fs::File::create(&temp)?;
+        file.write_all(&json)?;
+        file.sync_all()?;
+        fs::rename(&temp, path)?;
+        // The rename itself is durable only once the directory entry is on disk.
+        fs::File::open(dir)?.sync_all()
+    })();
+    if written.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    written
+}
+
+/// Moves a damaged file aside (kept for inspection, never silently overwritten) and
+/// returns where it went.
+pub fn set_aside(path: &Path) -> io::Result<PathBuf> {
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    let aside = path.with_file_name(format!("{}.damaged-{stamp}", file_name(path)));
+    fs::rename(path, &aside)?;
+    Ok(aside)
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "data.json".to_owned())
+}
+
+fn temp_path(path: &Path) -> PathBuf {
+    path.with_file_name(format!(".{}.{}.tmp", file_name(path), std::process::id()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch() -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "atelier-json-file-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let _ = fs::remove_dir_all(&dir);
+        dir.join("nested").join("data.json")
+    }
+
+    #[test]
+    fn a_missing_file_is_nothing_and_a_save_leaves_only_the_file() {
+        let path = scratch();
+        assert_eq!(load::<Vec<u32>>(&path).unwrap(), None);
+        save(&path, &vec![1u32, 2, 3]).unwrap();
+        save(&path, &vec![4u32]).unwrap();
+        assert_eq!(load::<Vec<u32>>(&path).unwrap(), Some(vec![4]));
+        let entries: Vec<_> = fs::read_dir(path.parent().unwrap()).unwrap().flatten().collect();
+        assert_eq!(entries.len(), 1, "no temporary file is left behind");
+        fs::remove_dir_all(path.parent().unwrap().parent().unwrap()).ok();
+    }
+
+    #[test]
+    fn a_damaged_file_is_reported_and_can_be_set_aside() {
+        let path = scratch();
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, b"{\"half\": ").unwrap();
+        assert_eq!(load::<serde_json::Value>(&path).unwrap_err().kind(), io::ErrorKind::InvalidData);
+        let aside = set_aside(&path).unwrap();
+        assert!(aside.exists() && !path.exists());
+        fs::remove_dir_all(path.parent().unwrap().parent().unwrap()).ok();
+    }
+}

@@ -1,0 +1,152 @@
+//! The API key lives in the operating system's keyring (Secret Service on Linux), never in
+//! a file. When no keyring can be reached this says so; it never falls back to plain text.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::ser::{Serialize, SerializeStruct, Serializer};
+
+/// Where keys are kept. Calls may block (D-Bus round trips): run them off the async runtime.
+pub trait KeyStore: Send + Sync + 'static {
+    fn read(&self, account: &str) -> Result<Option<SecretString>, KeyringError>;
+    fn write(&self, account: &str, key: &SecretString) -> Result<(), KeyringError>;
+    /// Removing a key that is not there is fine.
+    fn remove(&self, account: &str) -> Result<(), KeyringError>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyringError {
+    #[error("Atelier Desk keeps your API key in your system keyring, and none is available right now. Start your desktop's keyring (GNOME Keyring or KWallet), then press Retry. The key is never saved anywhere else.")]
+    Unavailable { detail: String },
+    #[error("Your system keyring is locked. Unlock it (your login password usually does it), then press Retry.")]
+    Locked,
+    #[error("Your system keyring didn't accept the key ({detail}). Press Retry, or check your keyring app.")]
+    Failed { detail: String },
+}
+
+impl KeyringError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            KeyringError::Unavailable { .. } => "keyring_unavailable",
+            KeyringError::Locked => "keyring_locked",
+            KeyringError::Failed { .. } => "keyring_failed",
+        }
+    }
+}
+
+impl Serialize for KeyringError {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut out = s.serialize_struct("KeyringError", 2)?;
+        out.serialize_field("code", self.code())?;
+        out.serialize_field("message", &self.to_string())?;
+        out.end()
+    }
+}
+
+impl From<keyring::Error> for KeyringError {
+    fn from(err: keyring::Error) -> Self {
+        match err {
+            keyring::Error::NoStorageAccess(_) => KeyringError::Locked,
+            keyring::Error::PlatformFailure(e) => KeyringError::Unavailable { detail: e.to_string() },
+            other => KeyringError::Failed { detail: other.to_string() },
+        }
+    }
+}
+
+/// The keyring entry for one agent in one mode, so a practice account and a real one can
+/// never overwrite each other.
+pub fn account_name(mode: &str, agent_id: &str) -> String {
+    format!("{mode}:{agent_id}")
+}
+
+/// The operating system's keyring.
+pub struct OsKeyring {
+    service: String,
+}
+
+impl OsKeyring {
+    pub fn new(service: impl Into<String>) -> OsKeyring {
+        OsKeyring { service: service.into() }
+    }
+
+    fn entry(&self, account: &str) -> Result<keyring::Entry, KeyringError> {
+        keyring::Entry::new(&self.service, account).map_err(KeyringError::from)
+    }
+}
+
+impl KeyStore for OsKeyring {
+    fn read(&self, account: &str) -> Result<Option<SecretString>, KeyringError> {
+        match self.entry(account)?.get_password() {
+            Ok(key) => Ok(Some(SecretString::from(key))),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn write(&self, account: &str, key: &SecretString) -> Result<(), KeyringError> {
+        self.entry(account)?.set_password(key.expose_secret()).map_err(KeyringError::from)
+    }
+
+    fn remove(&self, account: &str) -> Result<(), KeyringError> {
+        match self.entry(account)?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// A keyring in memory, shared by clones, for tests of everything around the keyring.
+/// It can be switched off to play a machine without one.
+#[derive(Clone, Default)]
+pub struct MemoryKeyring {
+    keys: Arc<Mutex<HashMap<String, String>>>,
+    broken: Arc<Mutex<Option<KeyringError>>>,
+}
+
+impl MemoryKeyring {
+    pub fn new() -> MemoryKeyring {
+        MemoryKeyring::default()
+    }
+
+    /// From now on every call fails with `error` (or works again with `None`).
+    pub fn break_with(&self, error: Option<KeyringError>) {
+        *self.broken.lock().unwrap_or_else(|p| p.into_inner()) = error;
+    }
+
+    pub fn len(&self) -> usize {
+        self.keys.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn check(&self) -> Result<(), KeyringError> {
+        match self.broken.lock().unwrap_or_else(|p| p.into_inner()).clone() {
+            Some(err) => Err(err),
+            None => Ok(()),
+        }
+    }
+}
+
+impl KeyStore for MemoryKeyring {
+    fn read(&self, account: &str) -> Result<Option<SecretString>, KeyringError> {
+        self.check()?;
+        let keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(keys.get(account).map(|k| SecretString::from(k.clone())))
+    }
+
+    fn write(&self, account: &str, key: &SecretString) -> Result<(), KeyringError> {
+        self.check()?;
+        let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
+        keys.insert(account.to_owned(), key.expose_secret().to_owned());
+        Ok(())
+    }
+
+    fn remove(&self, account: &str) -> Result<(), KeyringError> {
+        self.check()?;
+        self.keys.lock().unwrap_or_else(|p| p.into_inner()).remove(account);
+        Ok(())
+    }
+}

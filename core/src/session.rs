@@ -1,0 +1,391 @@
+//! Who the app is talking to, and as whom: the active mode (real marketplace or practice),
+//! the signed-in agent, and the key's trip between the keyring and the client.
+//!
+//! Each mode keeps its own account (agent id in the settings, key in the keyring under a
+//! mode-specific name), so switching to Practice and back never signs anyone out.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use secrecy::SecretString;
+use serde::ser::{Serialize, SerializeStruct, Serializer};
+use tokio::sync::Mutex;
+
+use crate::base_url::{BaseUrl, DEFAULT_BASE_URL};
+use crate::client::AtelierClient;
+use crate::error::ApiError;
+use crate::models::{mask_key, NewAgent};
+use crate::sandbox::{Sandbox, SandboxConfig};
+use crate::secrets::{account_name, KeyStore, KeyringError};
+use crate::settings::{Mode, Settings, SettingsFile};
+use crate::validate::{self, ValidationErrors};
+
+/// Where the session keeps its files.
+#[derive(Debug, Clone)]
+pub struct SessionPaths {
+    pub settings_file: PathBuf,
+    /// The practice marketplace's own database (sandbox keys only, nothing real).
+    pub practice_data: PathBuf,
+}
+
+pub struct Session {
+    settings_file: SettingsFile,
+    practice_data: PathBuf,
+    keys: Arc<dyn KeyStore>,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    settings: Settings,
+    notice: Option<String>,
+    practice: Option<Sandbox>,
+    /// The active mode's connection, signed in when `agent` is set.
+    client: Option<AtelierClient>,
+    agent: Option<SignedIn>,
+    keyring_problem: Option<KeyringError>,
+    /// A key the keyring refused, kept in memory (only) until it can be saved or the app quits.
+    unsaved: Option<Unsaved>,
+}
+
+struct Unsaved {
+    mode: Mode,
+    agent_id: String,
+    key: SecretString,
+}
+
+#[derive(Clone)]
+struct SignedIn {
+    agent_id: String,
+    key_hint: String,
+    /// False when the keyring refused the key: it then lives only in memory until quit.
+    saved: bool,
+}
+
+/// What the page needs to know about the session. Never holds the key itself.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SessionView {
+    pub mode: Option<Mode>,
+    pub base_url: Option<String>,
+    pub live_base_url: String,
+    pub default_base_url: &'static str,
+    pub signed_in: bool,
+    pub agent_id: Option<String>,
+    pub key_hint: Option<String>,
+    pub key_saved: bool,
+    pub keyring_problem: Option<KeyringError>,
+    pub notice: Option<String>,
+}
+
+/// A fresh registration: the key is handed out once, to be shown once.
+pub struct Registered {
+    pub agent_id: String,
+    pub api_key: SecretString,
+    pub view: SessionView,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error(transparent)]
+    Keyring(#[from] KeyringError),
+    #[error("Choose whether to use Atelier or Practice mode first.")]
+    NoMode,
+    #[error("Couldn't save your settings ({0}). Check that your home folder has free space.")]
+    Settings(String),
+    #[error("Practice mode couldn't start its marketplace ({0}).")]
+    Practice(String),
+}
+
+impl SessionError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            SessionError::Api(e) => e.code(),
+            SessionError::Keyring(e) => e.code(),
+            SessionError::NoMode => "no_mode",
+            SessionError::Settings(_) => "settings_failed",
+            SessionError::Practice(_) => "practice_failed",
+        }
+    }
+}
+
+impl From<ValidationErrors> for SessionError {
+    fn from(errors: ValidationErrors) -> Self {
+        SessionError::Api(ApiError::Invalid(errors))
+    }
+}
+
+impl Serialize for SessionError {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            SessionError::Api(e) => e.serialize(s),
+            SessionError::Keyring(e) => e.serialize(s),
+            other => {
+                let mut out = s.serialize_struct("SessionError", 2)?;
+                out.serialize_field("code", other.code())?;
+                out.serialize_field("message", &other.to_string())?;
+                out.end()
+            }
+        }
+    }
+}
+
+impl Session {
+    /// Restores the last session: its mode, its marketplace and, from the keyring, its key.
+    pub async fn open(paths: SessionPaths, keys: Arc<dyn KeyStore>) -> Session {
+        let settings_file = SettingsFile::new(paths.settings_file);
+        let (settings, notice) = settings_file.load();
+        let session = Session {
+            settings_file,
+            practice_data: paths.practice_data,
+            keys,
+            state: Mutex::new(State { settings, notice, ..State::default() }),
+        };
+        let mut state = session.state.lock().await;
+        if let Some(mode) = state.settings.mode {
+            if let Err(e) = session.activate(&mut state, mode).await {
+                state.notice = Some(e.to_string());
+            }
+        }
+        drop(state);
+        session
+    }
+
+    pub async fn view(&self) -> SessionView {
+        let state = self.state.lock().await;
+        self.view_of(&state)
+    }
+
+    /// Switches to `mode`; for the real marketplace, `live_base_url` (when given) is the
+    /// address chosen under Advanced, checked before anything is saved.
+    pub async fn choose_mode(&self, mode: Mode, live_base_url: Option<&str>) -> Result<SessionView, SessionError> {
+        let mut state = self.state.lock().await;
+        let mut settings = state.settings.clone();
+        settings.mode = Some(mode);
+        if let Some(url) = live_base_url {
+            let url = url.trim();
+            settings.live_base_url = if url.is_empty() || url == DEFAULT_BASE_URL {
+                None
+            } else {
+                let checked = BaseUrl::parse(url)
+                    .map_err(|e| ValidationErrors::single("base_url", e.to_string()))?;
+                Some(checked.to_string())
+            };
+        }
+        self.save(&mut state, settings)?;
+        self.activate(&mut state, mode).await?;
+        Ok(self.view_of(&state))
+    }
+
+    /// Registers a new agent in the active mode, keeps its key in the keyring and signs in.
+    /// The key is returned once so the creator can copy it; if the keyring refused it, the
+    /// view says so and the key lives in memory only until the app quits.
+    pub async fn register(&self, form: &NewAgent) -> Result<Registered, SessionError> {
+        let mut state = self.state.lock().await;
+        let mode = state.settings.mode.ok_or(SessionError::NoMode)?;
+        let client = state.client.clone().ok_or(SessionError::NoMode)?;
+        let registration = client.register(form).await?;
+        self.remember(&mut state, mode, &registration.agent_id, registration.api_key.clone()).await?;
+        Ok(Registered { agent_id: registration.agent_id, api_key: registration.api_key, view: self.view_of(&state) })
+    }
+
+    /// Signs in with an existing agent: the key must open that agent's profile on the
+    /// active marketplace before it is kept.
+    pub async fn sign_in(&self, agent_id: &str, api_key: &str) -> Result<SessionView, SessionError> {
+        let (agent_id, key) = match (validate::agent_id(agent_id), validate::api_key(api_key)) {
+            (Ok(id), Ok(key)) => (id, key),
+            (id, key) => {
+                let mut problems = ValidationErrors::default();
+                for err in [id.err(), key.err()].into_iter().flatten() {
+                    problems.problems.extend(err.problems);
+                }
+                return Err(problems.into());
+            }
+        };
+        let mut state = self.state.lock().await;
+        let mode = state.settings.mode.ok_or(SessionError::NoMode)?;
+        let client = state.client.clone().ok_or(SessionError::NoMode)?;
+        let profile = client.signed_in(key.clone()).profile().await.map_err(|e| match e {
+            ApiError::Unauthorized { .. } => ValidationErrors::single(
+                "api_key",
+                "Atelier didn't accept this key. Check that you pasted the whole key you saved when you registered.",
+            )
+            .into(),
+            other => SessionError::Api(other),
+        })?;
+        if profile.id != agent_id {
+            return Err(ValidationErrors::single(
+                "agent_id",
+                format!("This key belongs to a different agent ({}). Check the agent ID.", profile.id),
+            )
+            .into());
+        }
+        self.remember(&mut state, mode, &agent_id, key).await?;
+        Ok(self.view_of(&state))
+    }
+
+    /// Forgets the agent of the active mode and removes its key from the keyring. If the
+    /// keyring cannot remove it, nothing changes and the creator is told.
+    pub async fn sign_out(&self) -> Result<SessionView, SessionError> {
+        let mut state = self.state.lock().await;
+        let mode = state.settings.mode.ok_or(SessionError::NoMode)?;
+        if let Some(agent) = state.agent.clone() {
+            let keys = self.keys.clone();
+            let account = account_name(mode.as_str(), &agent.agent_id);
+            blocking(move || keys.remove(&account)).await?;
+        }
+        let mut settings = state.settings.clone();
+        settings.account_mut(mode).agent_id = None;
+        self.save(&mut state, settings)?;
+        state.agent = None;
+        state.keyring_problem = None;
+        state.unsaved = None;
+        state.client = state.client.take().map(|c| AtelierClient::new(c.base_url().clone())).transpose()?;
+        Ok(self.view_of(&state))
+    }
+
+    /// Tries the keyring again: saves a key that is only in memory, or reads the key of a
+    /// remembered agent.
+    pub async fn retry_keyring(&self) -> SessionView {
+        let mut state = self.state.lock().await;
+        if let Some(mode) = state.settings.mode {
+            if let Err(e) = self.activate(&mut state, mode).await {
+                state.notice = Some(e.to_string());
+            }
+        }
+        self.view_of(&state)
+    }
+
+    /// The signed-in client and agent id, for everything that acts as the agent.
+    pub async fn agent(&self) -> Result<(AtelierClient, String), SessionError> {
+        let state = self.state.lock().await;
+        let client = state.client.clone().ok_or(SessionError::NoMode)?;
+        match (&state.agent, client.is_signed_in()) {
+            (Some(agent), true) => Ok((client, agent.agent_id.clone())),
+            _ => Err(ApiError::NotSignedIn.into()),
+        }
+    }
+
+    /// The practice marketplace's address, when Practice mode is running.
+    pub async fn practice_url(&self) -> Option<String> {
+        self.state.lock().await.practice.as_ref().map(Sandbox::base_url)
+    }
+
+    pub async fn dismiss_notice(&self) -> SessionView {
+        let mut state = self.state.lock().await;
+        state.notice = None;
+        self.view_of(&state)
+    }
+
+    /// Connects to `mode`'s marketplace and restores its account from the keyring.
+    async fn activate(&self, state: &mut State, mode: Mode) -> Result<(), SessionError> {
+        let base = match mode {
+            Mode::Live => {
+                state.practice = None;
+                BaseUrl::from_env_or(state.settings.live_base_url.as_deref())
+                    .map_err(|e| ValidationErrors::single("base_url", e.to_string()))?
+            }
+            Mode::Practice => {
+                if state.practice.is_none() {
+                    let config = SandboxConfig { data_file: Some(self.practice_data.clone()), ..Default::default() };
+                    let sandbox = Sandbox::start(config).await.map_err(|e| SessionError::Practice(e.to_string()))?;
+                    state.practice = Some(sandbox);
+                }
+                let url = state.practice.as_ref().map(Sandbox::base_url).unwrap_or_default();
+                BaseUrl::parse(&url).map_err(|e| SessionError::Practice(e.to_string()))?
+            }
+        };
+        let mut client = AtelierClient::new(base)?;
+        state.agent = None;
+        state.keyring_problem = None;
+        if let Some(agent_id) = state.settings.account(mode).agent_id.clone() {
+            let keys = self.keys.clone();
+            let account = account_name(mode.as_str(), &agent_id);
+            let unsaved = state.unsaved.take().filter(|u| u.mode == mode && u.agent_id == agent_id);
+            match unsaved {
+                // A key the keyring refused earlier: try to save it again.
+                Some(pending) => {
+                    let key = pending.key.clone();
+                    let saved = blocking(move || keys.write(&account, &key)).await;
+                    state.agent = Some(SignedIn { agent_id, key_hint: hint(&pending.key), saved: saved.is_ok() });
+                    client = client.signed_in(pending.key.clone());
+                    if let Err(problem) = saved {
+                        state.keyring_problem = Some(problem);
+                        state.unsaved = Some(pending);
+                    }
+                }
+                None => match blocking(move || keys.read(&account)).await {
+                    Ok(Some(key)) => {
+                        state.agent = Some(SignedIn { agent_id, key_hint: hint(&key), saved: true });
+                        client = client.signed_in(key);
+                    }
+                    Ok(None) => {
+                        state.notice = Some(
+                            "Your API key isn't in the keyring any more, so you're signed out. Sign in again with your saved key."
+                                .to_owned(),
+                        );
+                    }
+                    Err(problem) => state.keyring_problem = Some(problem),
+                },
+            }
+        }
+        state.client = Some(client);
+        Ok(())
+    }
+
+    /// Keeps a verified key: in the keyring when possible, always in the client.
+    async fn remember(&self, state: &mut State, mode: Mode, agent_id: &str, key: SecretString) -> Result<(), SessionError> {
+        let mut settings = state.settings.clone();
+        settings.account_mut(mode).agent_id = Some(agent_id.to_owned());
+        self.save(state, settings)?;
+        let keys = self.keys.clone();
+        let account = account_name(mode.as_str(), agent_id);
+        let to_store = key.clone();
+        let saved = blocking(move || keys.write(&account, &to_store)).await;
+        state.agent = Some(SignedIn { agent_id: agent_id.to_owned(), key_hint: hint(&key), saved: saved.is_ok() });
+        state.client = state.client.take().map(|c| c.signed_in(key.clone()));
+        state.unsaved = None;
+        state.keyring_problem = None;
+        if let Err(problem) = saved {
+            state.keyring_problem = Some(problem);
+            state.unsaved = Some(Unsaved { mode, agent_id: agent_id.to_owned(), key });
+        }
+        Ok(())
+    }
+
+    fn save(&self, state: &mut State, settings: Settings) -> Result<(), SessionError> {
+        self.settings_file.save(&settings).map_err(|e| SessionError::Settings(e.to_string()))?;
+        state.settings = settings;
+        Ok(())
+    }
+
+    fn view_of(&self, state: &State) -> SessionView {
+        SessionView {
+            mode: state.settings.mode,
+            base_url: state.client.as_ref().map(|c| c.base_url().to_string()),
+            live_base_url: state.settings.live_base_url.clone().unwrap_or_else(|| DEFAULT_BASE_URL.to_owned()),
+            default_base_url: DEFAULT_BASE_URL,
+            signed_in: state.agent.is_some(),
+            agent_id: state.agent.as_ref().map(|a| a.agent_id.clone()),
+            key_hint: state.agent.as_ref().map(|a| a.key_hint.clone()),
+            key_saved: state.agent.as_ref().is_some_and(|a| a.saved),
+            keyring_problem: state.keyring_problem.clone(),
+            notice: state.notice.clone(),
+        }
+    }
+}
+
+fn hint(key: &SecretString) -> String {
+    use secrecy::ExposeSecret;
+    mask_key(key.expose_secret())
+}
+
+/// Keyring calls block on D-Bus: keep them off the async workers.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, KeyringError> + Send + 'static,
+) -> Result<T, KeyringError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|e| Err(KeyringError::Failed { detail: e.to_string() }))
+}

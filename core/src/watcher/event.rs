@@ -1,0 +1,136 @@
+//! What the watcher tells the app, and what the app tells the watcher. Everything the UI
+//! sees serialises to JSON (`{"type": "new_orders", ...}`), so the app shell can pass it on
+//! as it is.
+
+use std::time::SystemTime;
+
+use serde::Serialize;
+
+use super::schedule::Waiting;
+use super::store::StoreError;
+use crate::error::ApiError;
+use crate::models::{Delivery, Order, Timestamp};
+
+/// Something that went wrong, as the UI shows it: the stable `code` of [`ApiError::code`]
+/// (or `storage` for the watcher's own files) and a message for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub code: String,
+    pub message: String,
+    /// The server's own words, when `message` paraphrases them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after_secs: Option<u64>,
+}
+
+impl From<&ApiError> for Problem {
+    fn from(e: &ApiError) -> Problem {
+        // ApiError's own serialisation already picks what may be shown; reuse it.
+        let json = serde_json::to_value(e).unwrap_or_default();
+        Problem {
+            code: e.code().to_owned(),
+            message: e.to_string(),
+            detail: json
+                .get("detail")
+                .and_then(|d| d.as_str())
+                .map(str::to_owned),
+            retry_after_secs: e.retry_after_secs(),
+        }
+    }
+}
+
+impl From<&StoreError> for Problem {
+    fn from(e: &StoreError) -> Problem {
+        Problem {
+            code: "storage".to_owned(),
+            message: "Atelier Desk couldn't save what it knows about your orders. Check that your disk isn't full.".to_owned(),
+            detail: Some(e.to_string()),
+            retry_after_secs: None,
+        }
+    }
+}
+
+/// News from the watcher.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum WatchEvent {
+    /// A look at the orders succeeded.
+    Checked {
+        at: Timestamp,
+        next_at: Option<Timestamp>,
+        budget_left: u32,
+    },
+    /// Paid orders seen for the first time: one event (one notification) for all of them.
+    NewOrders { orders: Vec<Order> },
+    /// The server accepted a delivery (or a re-read showed it had).
+    Delivered { order: Order },
+    /// A delivery could not be sent for now; it stays queued (also across restarts).
+    DeliveryRetrying {
+        order_id: String,
+        problem: Problem,
+        next_attempt: Option<Timestamp>,
+    },
+    /// The server refused a delivery for good; it has left the queue.
+    DeliveryFailed { order_id: String, problem: Problem },
+    /// A check failed, or the watcher's files could not be saved. It keeps going.
+    Problem { problem: Problem },
+    Paused,
+    Resumed,
+    Stopped,
+}
+
+/// Requests to the watcher.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WatchCommand {
+    /// Look for orders as soon as the budget allows (even while paused).
+    CheckNow,
+    /// No more polling until `Resume`. Confirmed deliveries still go out.
+    Pause,
+    /// Poll again, starting with a check as soon as the budget allows.
+    Resume,
+    /// Queue a delivery the creator confirmed. It is validated first, kept on disk, and
+    /// retried until the server accepts or refuses it.
+    Deliver { order_id: String, delivery: Delivery },
+    Stop,
+}
+
+/// What the UI shows about the watcher.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WatchStatus {
+    pub running: bool,
+    pub paused: bool,
+    /// The last attempt to reach the server failed for network reasons.
+    pub offline: bool,
+    pub last_check: Option<Timestamp>,
+    /// `None` while paused or stopped.
+    pub next_check: Option<Timestamp>,
+    pub waiting: Waiting,
+    /// Polls and deliveries left in the rolling hour, by the app's own count.
+    pub budget_left: u32,
+    pub budget_limit: u32,
+    pub pending_deliveries: usize,
+    /// The latest problem, cleared by the next successful check.
+    pub problem: Option<Problem>,
+}
+
+impl WatchStatus {
+    pub fn starting(budget_limit: u32) -> WatchStatus {
+        WatchStatus {
+            running: true,
+            paused: false,
+            offline: false,
+            last_check: None,
+            next_check: None,
+            waiting: Waiting::Now,
+            budget_left: budget_limit,
+            budget_limit,
+            pending_deliveries: 0,
+            problem: None,
+        }
+    }
+}
+
+pub fn stamp(t: SystemTime) -> Timestamp {
+    Timestamp::from(time::OffsetDateTime::from(t))
+}

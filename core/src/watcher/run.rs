@@ -1,0 +1,258 @@
+//! The watcher's loop: wait for the next thing that is due or for a command, do it, repeat.
+//! The calls themselves are in `act.rs`.
+
+use std::time::SystemTime;
+
+use rand::rngs::StdRng;
+use tokio::sync::{mpsc, watch};
+
+use super::clock::Clock;
+use super::deliveries::PendingDeliveries;
+use super::event::{stamp, Problem, WatchCommand, WatchEvent, WatchStatus};
+use super::ledger::{CallKind, SharedLedger};
+use super::market::Marketplace;
+use super::schedule::{plan_poll, Plan, Policy, Waiting};
+use super::seen::SeenOrders;
+use crate::error::ApiError;
+use crate::validate;
+
+/// The app stopped listening: nobody would hear about new orders, so the watcher ends.
+pub(super) struct Closed;
+
+pub(super) type Flow = Result<(), Closed>;
+
+/// The next thing to do, in order of precedence when several are due together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Action {
+    /// Free (not rate limited), so it never waits for anything else.
+    Probe,
+    /// Deliveries before polls: the creator is waiting on them and the reserve is theirs.
+    Deliver,
+    Poll,
+}
+
+pub(super) struct Runner<M, C> {
+    pub market: M,
+    pub clock: C,
+    pub policy: Policy,
+    pub ledger: SharedLedger,
+    pub seen: SeenOrders,
+    pub queue: PendingDeliveries,
+    pub events: mpsc::Sender<WatchEvent>,
+    pub commands: mpsc::Receiver<WatchCommand>,
+    pub status: watch::Sender<WatchStatus>,
+    pub rng: StdRng,
+    pub paused: bool,
+    /// A Check now while paused: one poll, then paused again.
+    pub check_once: bool,
+    /// When the watcher would like to poll, before the budget has its say, and why.
+    pub poll_wanted: SystemTime,
+    pub poll_why: Waiting,
+    /// Failed polls in a row (network, 5xx, unexpected answers).
+    pub failures: u32,
+    /// The current backoff is because of the network (so it ends when the network is back).
+    pub poll_backoff_network: bool,
+    pub last_poll: Option<SystemTime>,
+    pub last_check: Option<SystemTime>,
+    /// Probing `GET /agents/me` because the network seemed down.
+    pub offline: bool,
+    pub probe_at: SystemTime,
+    /// A probe failed since going offline: the next one that succeeds means the network
+    /// came back, and the watcher polls at once instead of sitting out its backoff.
+    pub probe_saw_down: bool,
+    /// Check now while offline: poll as soon as a probe gets through.
+    pub poll_after_probe: bool,
+    pub problem: Option<Problem>,
+    /// Problems found while loading, told once the loop runs.
+    pub startup_problems: Vec<Problem>,
+}
+
+impl<M: Marketplace, C: Clock> Runner<M, C> {
+    pub async fn run(mut self) {
+        let _ = self.run_until_stopped().await;
+        let now = self.clock.now();
+        let mut last = self.snapshot(now, None);
+        last.running = false;
+        last.next_check = None;
+        last.waiting = Waiting::Stopped;
+        self.status.send_replace(last);
+        let _ = self.events.send(WatchEvent::Stopped).await;
+    }
+
+    async fn run_until_stopped(&mut self) -> Flow {
+        for problem in std::mem::take(&mut self.startup_problems) {
+            self.problem = Some(problem.clone());
+            self.emit(WatchEvent::Problem { problem }).await?;
+        }
+        loop {
+            let now = self.clock.now();
+            let next = self.next_action(now);
+            let poll = self.poll_plan(now);
+            let snapshot = self.snapshot(now, poll);
+            self.status.send_if_modified(|old| {
+                let changed = *old != snapshot;
+                *old = snapshot;
+                changed
+            });
+            let wake = next.map(|(at, _)| at);
+            let command = tokio::select! {
+                biased;
+                command = self.commands.recv() => Some(command),
+                () = sleep_until(&self.clock, wake) => None,
+            };
+            match command {
+                // Every handle is gone, or asked to stop.
+                Some(None | Some(WatchCommand::Stop)) => return Ok(()),
+                Some(Some(command)) => self.handle(command).await?,
+                None => {
+                    if let Some((_, action)) = next {
+                        self.act(action).await?;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn act(&mut self, action: Action) -> Flow {
+        match action {
+            Action::Probe => self.probe().await,
+            Action::Deliver => self.deliver_next().await,
+            Action::Poll => self.poll().await,
+        }
+    }
+
+    /// The earliest due action, if anything is waiting at all.
+    fn next_action(&self, now: SystemTime) -> Option<(SystemTime, Action)> {
+        let mut candidates = Vec::with_capacity(3);
+        if self.offline && (!self.paused || self.check_once || !self.queue.is_empty()) {
+            candidates.push((self.probe_at.max(now), Action::Probe));
+        }
+        if let Some(due) = self.queue.next_due(now) {
+            let at = self.ledger.next_free_slot(CallKind::Deliver, due);
+            candidates.push((at, Action::Deliver));
+        }
+        if let Some(plan) = self.poll_plan(now) {
+            candidates.push((plan.at, Action::Poll));
+        }
+        candidates.into_iter().min()
+    }
+
+    pub(super) fn poll_plan(&self, now: SystemTime) -> Option<Plan> {
+        if self.paused && !self.check_once {
+            return None;
+        }
+        let ledger = self.ledger.lock();
+        Some(plan_poll(
+            &self.policy,
+            self.poll_wanted,
+            self.poll_why,
+            self.last_poll,
+            &ledger,
+            now,
+        ))
+    }
+
+    async fn handle(&mut self, command: WatchCommand) -> Flow {
+        let now = self.clock.now();
+        match command {
+            WatchCommand::CheckNow => {
+                self.check_once = self.paused;
+                self.want_poll_now(now);
+                if self.offline {
+                    // A probe costs nothing; a poll that cannot get through would.
+                    self.probe_at = now;
+                    self.poll_after_probe = true;
+                }
+            }
+            WatchCommand::Pause => {
+                if !self.paused {
+                    self.paused = true;
+                    self.check_once = false;
+                    self.emit(WatchEvent::Paused).await?;
+                }
+            }
+            WatchCommand::Resume => {
+                if self.paused {
+                    self.paused = false;
+                    self.want_poll_now(now);
+                    self.emit(WatchEvent::Resumed).await?;
+                }
+            }
+            WatchCommand::Deliver { order_id, delivery } => {
+                match validate::delivery(&delivery) {
+                    Err(invalid) => {
+                        let problem = Problem::from(&ApiError::Invalid(invalid));
+                        self.emit(WatchEvent::DeliveryFailed { order_id, problem })
+                            .await?;
+                    }
+                    Ok(clean) => {
+                        if let Err(e) = self.queue.queue(&order_id, clean, now) {
+                            self.report(Problem::from(&e)).await?;
+                        }
+                    }
+                }
+            }
+            WatchCommand::Stop => {}
+        }
+        Ok(())
+    }
+
+    pub(super) fn want_poll_now(&mut self, now: SystemTime) {
+        self.poll_wanted = now;
+        self.poll_why = Waiting::Now;
+    }
+
+    pub(super) fn snapshot(&self, now: SystemTime, poll: Option<Plan>) -> WatchStatus {
+        let ledger = self.ledger.lock();
+        WatchStatus {
+            running: true,
+            paused: self.paused,
+            offline: self.offline,
+            last_check: self.last_check.map(stamp),
+            next_check: poll.map(|p| stamp(p.at)),
+            waiting: match poll {
+                Some(p) => p.waiting,
+                None => Waiting::Paused,
+            },
+            budget_left: ledger.remaining(now),
+            budget_limit: ledger.budget().orders_limit,
+            pending_deliveries: self.queue.len(),
+            problem: self.problem.clone(),
+        }
+    }
+
+    pub(super) async fn emit(&self, event: WatchEvent) -> Flow {
+        self.events.send(event).await.map_err(|_| Closed)
+    }
+
+    /// Shows a problem in the status and tells the app once.
+    pub(super) async fn report(&mut self, problem: Problem) -> Flow {
+        self.problem = Some(problem.clone());
+        self.emit(WatchEvent::Problem { problem }).await
+    }
+
+    /// Tells the app if the ledger could not be saved.
+    pub(super) async fn report_ledger_problem(&mut self) -> Flow {
+        let trouble = self.ledger.lock().take_store_problem();
+        match trouble {
+            Some(detail) => {
+                self.report(Problem {
+                    code: "storage".to_owned(),
+                    message: "Atelier Desk couldn't save its count of requests to Atelier."
+                        .to_owned(),
+                    detail: Some(detail),
+                    retry_after_secs: None,
+                })
+                .await
+            }
+            None => Ok(()),
+        }
+    }
+}
+
+async fn sleep_until<C: Clock>(clock: &C, wake: Option<SystemTime>) {
+    match wake {
+        Some(at) => clock.sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,96 @@
+// Which marketplace, its address, the keyring's health, and room for preferences.
+import { h, fill, busy, screenTitle } from "../lib/dom.js";
+import { baseUrlForm } from "../lib/base-url.js";
+import { hostOf, keyringTrouble } from "../lib/banner.js";
+
+export function renderSettings(ctx) {
+  const keyringCard = h("section", { class: "card stack", "aria-labelledby": "settings-keyring-heading" });
+  drawKeyring(ctx, keyringCard);
+  return h(
+    "section",
+    { id: "screen-settings", class: "screen" },
+    screenTitle("Settings"),
+    modeCard(ctx),
+    addressCard(ctx),
+    keyringCard,
+    h(
+      "section",
+      { class: "card stack", "aria-labelledby": "settings-preferences-heading" },
+      h("h3", { id: "settings-preferences-heading" }, "Preferences"),
+      h("p", { class: "muted", id: "settings-preferences" }, "Notifications for paid orders and other preferences will appear here in a later version."),
+    ),
+    h("p", { class: "muted small", id: "settings-about" }, `Atelier Desk ${ctx.info?.version ? `v${ctx.info.version}` : ""} · talking to ${ctx.session?.base_url ?? "no marketplace yet"}`),
+  );
+}
+
+function modeCard(ctx) {
+  const practice = ctx.session?.mode === "practice";
+  const target = practice ? "live" : "practice";
+  const button = h("button", { type: "button", id: "settings-switch", class: "secondary" }, practice ? "Switch to Atelier" : "Switch to Practice mode");
+  button.addEventListener("click", () => ctx.switchMode(target, button));
+  return h(
+    "section",
+    { class: "card stack", "aria-labelledby": "settings-mode-heading" },
+    h("h3", { id: "settings-mode-heading" }, "Where you work"),
+    h(
+      "p",
+      { id: "settings-mode" },
+      practice
+        ? "Practice mode: a private marketplace inside this app. Nothing here is real."
+        : `The real Atelier marketplace (${hostOf(ctx.session?.base_url ?? ctx.session?.live_base_url)}).`,
+    ),
+    h("p", { class: "muted" }, "Each mode keeps its own account: switching never signs you out of the other one."),
+    h("div", { class: "actions" }, button),
+  );
+}
+
+function addressCard(ctx) {
+  const address = baseUrlForm(ctx.session, ctx.info);
+  const save = h("button", { type: "button", id: "live-base_url-save", class: "primary" }, "Save address");
+  save.addEventListener("click", () =>
+    busy(save, "Saving…", async () => {
+      ctx.clearError();
+      if (!address.looksValid()) return document.getElementById("live-base_url").focus();
+      try {
+        // choose_mode stores the address; keeping the current mode means nothing else changes.
+        const view = await ctx.api.chooseMode(ctx.session.mode, address.values.base_url);
+        ctx.setSession(view);
+        ctx.showSuccess(`Saved. The real marketplace is ${view.live_base_url}.`);
+      } catch (error) {
+        if (address.form.applyServerError(error)) address.form.focusFirstInvalid();
+        else ctx.showError(error);
+      }
+    }),
+  );
+  return h(
+    "section",
+    { class: "card stack", "aria-labelledby": "settings-address-heading" },
+    h("h3", { id: "settings-address-heading" }, "The real marketplace's address"),
+    h(
+      "details",
+      { class: "advanced", id: "live-advanced" },
+      h("summary", {}, "Advanced"),
+      h("div", { class: "advanced-body" }, address.field, h("div", { class: "actions" }, address.useDefault, h("span", { class: "spacer" }), save)),
+    ),
+  );
+}
+
+function drawKeyring(ctx, card) {
+  const session = ctx.session;
+  const trouble = keyringTrouble(session);
+  let status;
+  if (trouble) {
+    const retry = h("button", { type: "button", id: "settings-keyring-retry", class: "secondary small" }, "Retry");
+    retry.addEventListener("click", async () => {
+      await ctx.retryKeyring(retry);
+      drawKeyring(ctx, card);
+      document.getElementById("settings-keyring-heading")?.focus();
+    });
+    status = h("div", { class: "note warning", id: "settings-keyring" }, h("p", {}, trouble), h("div", { class: "actions" }, retry));
+  } else if (session?.signed_in) {
+    status = h("p", { class: "note success", id: "settings-keyring" }, `Your API key (${session.key_hint ?? "hidden"}) is stored safely in your system keyring.`);
+  } else {
+    status = h("p", { class: "muted", id: "settings-keyring" }, "You aren't signed in in this mode, so no key is stored.");
+  }
+  fill(card, h("h3", { id: "settings-keyring-heading", tabindex: "-1" }, "API key and keyring"), status);
+}
