@@ -22,6 +22,15 @@ fn main() {
                 "create_service",
                 "update_service",
                 "deactivate_service",
+                "watch_status",
+                "check_now",
+                "pause_watching",
+                "resume_watching",
+                "deliver",
+                "guess_media_type",
+                "simulate_order",
+                "preferences",
+                "set_preferences",
             ])),
     )
     .expect("failed to run tauri-build");

@@ -28,7 +28,7 @@ const SCREENS = {
   settings: { render: renderSettings, navAs: "settings", ownKeyring: true },
 };
 
-const app = { info: null, session: null, catalog: null, current: null };
+const app = { info: null, session: null, catalog: null, current: null, keyringNote: null };
 
 const ctx = {
   api,
@@ -85,7 +85,7 @@ function refreshChrome() {
   const screen = SCREENS[app.current] ?? {};
   banner.renderModeBanner(app.session, screen.lockMode ? null : switchMode);
   banner.renderNotice(app.session, dismissNotice);
-  banner.renderKeyringBanner(app.session, retryKeyring, !screen.ownKeyring);
+  banner.renderKeyringBanner(app.session, retryKeyring, !screen.ownKeyring, app.keyringNote);
   renderNav(screen);
 }
 
@@ -169,6 +169,7 @@ async function retryKeyring(button = document.getElementById("keyring-retry")) {
   const work = async () => {
     try {
       const view = await api.retryKeyring();
+      app.keyringNote = banner.keyringTrouble(view) ? banner.stillFailing() : null;
       setSession(view);
       if (view.signed_in !== before?.signed_in && !SCREENS[app.current]?.lockMode) goHome();
       if (!banner.keyringTrouble(view)) banner.showSuccess("The keyring works again: your API key is stored safely.");

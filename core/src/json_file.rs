@@ -32,13 +32,24 @@ pub fn save<T: Serialize + ?Sized>(path: &Path, value: &T) -> io::Result<()> {
         file.write_all(&json)?;
         file.sync_all()?;
         fs::rename(&temp, path)?;
-        // The rename itself is durable only once the directory entry is on disk.
-        fs::File::open(dir)?.sync_all()
+        sync_dir(dir)
     })();
     if written.is_err() {
         let _ = fs::remove_file(&temp);
     }
     written
+}
+
+/// The rename itself is durable only once the directory entry is on disk. Windows cannot
+/// open a directory as a file, and its rename is already durable enough there.
+#[cfg(unix)]
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    fs::File::open(dir)?.sync_all()
+}
+
+#[cfg(not(unix))]
+fn sync_dir(_dir: &Path) -> io::Result<()> {
+    Ok(())
 }
 
 /// Moves a damaged file aside (kept for inspection, never silently overwritten) and

@@ -2,6 +2,7 @@
 //! its models, input validation, and the sandbox marketplace used by Practice mode and
 //! the tests. Nothing here depends on Tauri.
 
+pub mod alerts;
 pub mod base_url;
 pub mod client;
 pub mod error;

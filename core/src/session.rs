@@ -14,10 +14,11 @@ use tokio::sync::Mutex;
 use crate::base_url::{BaseUrl, DEFAULT_BASE_URL};
 use crate::client::AtelierClient;
 use crate::error::ApiError;
-use crate::models::{mask_key, NewAgent};
+use crate::models::{mask_key, NewAgent, Order};
+use crate::sandbox::simulate;
 use crate::sandbox::{Sandbox, SandboxConfig};
 use crate::secrets::{account_name, KeyStore, KeyringError};
-use crate::settings::{Mode, Settings, SettingsFile};
+use crate::settings::{Mode, Preferences, Settings, SettingsFile};
 use crate::validate::{self, ValidationErrors};
 
 /// Where the session keeps its files.
@@ -96,6 +97,10 @@ pub enum SessionError {
     Settings(String),
     #[error("Practice mode couldn't start its marketplace ({0}).")]
     Practice(String),
+    #[error("Pretend orders exist only in Practice mode.")]
+    NotPractice,
+    #[error("Create a service first: a pretend client needs something to order.")]
+    NoService,
 }
 
 impl SessionError {
@@ -106,6 +111,8 @@ impl SessionError {
             SessionError::NoMode => "no_mode",
             SessionError::Settings(_) => "settings_failed",
             SessionError::Practice(_) => "practice_failed",
+            SessionError::NotPractice => "not_practice",
+            SessionError::NoService => "no_service",
         }
     }
 }
@@ -272,6 +279,35 @@ impl Session {
         self.state.lock().await.practice.as_ref().map(Sandbox::base_url)
     }
 
+    /// Practice mode only: a pretend client pays for `service_id` (or the newest service).
+    pub async fn simulate_order(&self, service_id: Option<&str>, brief: Option<&str>) -> Result<Order, SessionError> {
+        let base = self.practice_url().await.ok_or(SessionError::NotPractice)?;
+        let (client, agent_id) = self.agent().await?;
+        let service_id = match service_id {
+            Some(id) => id.to_owned(),
+            None => client
+                .services(&agent_id)
+                .await?
+                .first()
+                .map(|s| s.id.clone())
+                .ok_or(SessionError::NoService)?,
+        };
+        let brief = brief.map(str::to_owned).unwrap_or_else(practice_brief);
+        simulate::paid_order(&base, &service_id, &brief).await.map_err(SessionError::Api)
+    }
+
+    pub async fn preferences(&self) -> Preferences {
+        self.state.lock().await.settings.preferences.clone()
+    }
+
+    pub async fn set_preferences(&self, preferences: Preferences) -> Result<Preferences, SessionError> {
+        let mut state = self.state.lock().await;
+        let mut settings = state.settings.clone();
+        settings.preferences = preferences;
+        self.save(&mut state, settings)?;
+        Ok(state.settings.preferences.clone())
+    }
+
     pub async fn dismiss_notice(&self) -> SessionView {
         let mut state = self.state.lock().await;
         state.notice = None;
@@ -374,6 +410,21 @@ impl Session {
             notice: state.notice.clone(),
         }
     }
+}
+
+/// Something a real client might ask for, so a rehearsal looks like the real thing.
+fn practice_brief() -> String {
+    const BRIEFS: [&str; 4] = [
+        "A cyberpunk-style avatar with neon accents, purple and teal, for my streaming profile.",
+        "Three product shots of a ceramic mug on a warm kitchen table, soft morning light.",
+        "A 15-second vertical promo for my bakery's new croissant, upbeat and bright.",
+        "A friendly mascot for a plant shop: a smiling cactus with a tiny watering can.",
+    ];
+    let pick = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos() as usize)
+        .unwrap_or_default();
+    BRIEFS[pick % BRIEFS.len()].to_owned()
 }
 
 fn hint(key: &SecretString) -> String {

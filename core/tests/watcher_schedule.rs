@@ -9,15 +9,15 @@
 //! the watcher's ledger: the point is to check the ledger, not to trust it.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use atelier_core::error::{ApiError, NetworkProblem};
 use atelier_core::models::{Delivery, Order, OrderStatus};
 use atelier_core::watcher::{
-    backoff_bounds, Budget, CallKind, CallLedger, Clock, Marketplace, Policy, SharedLedger,
-    TokioClock, WatchEvent, Watcher, WatcherConfig, WatcherHandle,
+    backoff_bounds, Budget, CallLedger, Clock, Marketplace, Policy, SharedLedger, TokioClock,
+    WatchEvent, Watcher, WatcherConfig, WatcherHandle,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -28,9 +28,14 @@ const HOUR: u64 = 3600;
 const DAY: u64 = 24 * HOUR;
 /// The server's limit and the rule under test: no rolling hour holds more than this.
 const LIMIT: usize = 30;
+/// Polls stop here: 30 minus the 6 slots kept for deliveries.
+const POLL_CAP: usize = 24;
 /// The app is closed between these two times.
 const STOP_AT: u64 = 12 * HOUR;
 const START_AT: u64 = 12 * HOUR + 40 * MINUTE;
+/// Later, after an hour of regular polling, it crashes and is restarted once a minute for
+/// ten minutes (each start wants to check at once).
+const CRASH_LOOP_FROM: u64 = 14 * HOUR;
 /// After this the marketplace behaves, so the day can end with everything settled.
 const CALM_FROM: u64 = 22 * HOUR;
 
@@ -81,7 +86,11 @@ const INCIDENTS: [(u64, u64, Trouble); 7] = [
     (6 * HOUR, 6 * HOUR + 40 * MINUTE, Trouble::ServerErrors),
     (9 * HOUR, 9 * HOUR + 25 * MINUTE, Trouble::Slow),
     (15 * HOUR, 15 * HOUR + 5 * MINUTE, Trouble::Outage),
-    (17 * HOUR + 30 * MINUTE, 18 * HOUR + 30 * MINUTE, Trouble::ServerErrors),
+    (
+        17 * HOUR + 30 * MINUTE,
+        18 * HOUR + 30 * MINUTE,
+        Trouble::ServerErrors,
+    ),
     (20 * HOUR, 20 * HOUR + 10 * MINUTE, Trouble::Slow),
     (21 * HOUR, 21 * HOUR + 45 * MINUTE, Trouble::Outage),
 ];
@@ -159,7 +168,7 @@ impl World {
 
 enum Answer {
     Orders(Vec<Order>),
-    Order(Order),
+    Order(Box<Order>),
 }
 
 #[derive(Clone)]
@@ -216,10 +225,7 @@ impl SimMarket {
             };
             let (outcome, latency) = if let Some(refused) = refused {
                 refused
-            } else if forced.is_some()
-                || trouble == Some(Trouble::Slow)
-                || (!calm && roll > 0.98)
-            {
+            } else if forced.is_some() || trouble == Some(Trouble::Slow) || (!calm && roll > 0.98) {
                 (Outcome::Timeout, Duration::from_secs(30))
             } else if trouble == Some(Trouble::ServerErrors) || (!calm && roll > 0.95) {
                 (Outcome::ServerError, Duration::from_millis(200))
@@ -253,12 +259,12 @@ impl SimMarket {
                             if outcome != Outcome::Ok {
                                 w.landed_without_answer += 1;
                             }
-                            Answer::Order(w.orders[i].clone())
+                            Answer::Order(Box::new(w.orders[i].clone()))
                         }
                         Some(i) if applies => {
                             w.repeated_deliveries += 1;
                             outcome = Outcome::Refused;
-                            Answer::Order(w.orders[i].clone())
+                            Answer::Order(Box::new(w.orders[i].clone()))
                         }
                         _ => {
                             if outcome.failed() && outcome != Outcome::Offline {
@@ -334,7 +340,7 @@ impl Marketplace for SimMarket {
 
     async fn deliver(&self, order_id: &str, _delivery: &Delivery) -> Result<Order, ApiError> {
         match self.limited(Kind::Deliver, Some(order_id)).await? {
-            Answer::Order(order) => Ok(order),
+            Answer::Order(order) => Ok(*order),
             Answer::Orders(_) => unreachable!("a delivery answers with its order"),
         }
     }
@@ -346,7 +352,15 @@ enum Script {
     Deliver(String),
     Stop,
     Start,
+    Restart(u64),
     End,
+}
+
+/// Every moment a watcher stopped.
+fn stops() -> Vec<u64> {
+    let mut stops = vec![STOP_AT];
+    stops.extend((0..10).map(|k| CRASH_LOOP_FROM + k * MINUTE));
+    stops
 }
 
 fn data_dir() -> PathBuf {
@@ -363,7 +377,7 @@ fn data_dir() -> PathBuf {
 }
 
 fn start_watcher(
-    dir: &PathBuf,
+    dir: &Path,
     market: &SimMarket,
     clock: TokioClock,
     events: &mpsc::Sender<WatchEvent>,
@@ -388,7 +402,7 @@ struct Seen {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_day_of_outages_429s_and_timeouts_keeps_the_budget_and_announces_every_order_once() {
+async fn the_watcher_keeps_the_budget_and_announces_every_order_once_through_a_bad_day() {
     let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_767_225_600);
     let clock = TokioClock::starting_at(t0);
     let at = |secs: u64| t0 + Duration::from_secs(secs);
@@ -430,6 +444,9 @@ async fn a_day_of_outages_429s_and_timeouts_keeps_the_budget_and_announces_every
     }
     add(&mut script, at(STOP_AT), Script::Stop);
     add(&mut script, at(START_AT), Script::Start);
+    for (k, t) in stops().into_iter().skip(1).enumerate() {
+        add(&mut script, at(t), Script::Restart(10 + k as u64));
+    }
     add(&mut script, at(DAY), Script::End);
 
     let dir = data_dir();
@@ -437,17 +454,18 @@ async fn a_day_of_outages_429s_and_timeouts_keeps_the_budget_and_announces_every
     let mut handle = Some(start_watcher(&dir, &market, clock, &tx, 1));
     let mut seen = Seen::default();
     let mut deliveries_asked = 0u32;
+    let mut waiting_at_restart = 0;
     let wall = std::time::Instant::now();
 
-    loop {
-        let Some((&next, _)) = script.first_key_value() else {
-            break;
-        };
+    while let Some((&next, _)) = script.first_key_value() {
         tokio::select! {
             Some(event) = rx.recv() => {
                 record(&mut seen, event, |order_id| {
-                    // The creator delivers 2 to 60 minutes after hearing of an order.
-                    let later = clock.now() + Duration::from_secs(rng.random_range(2 * MINUTE..=HOUR));
+                    // The creator delivers 2 minutes to 3 hours after hearing of an order,
+                    // and everything by 23:00.
+                    let now = clock.now();
+                    let later = (now + Duration::from_secs(rng.random_range(2 * MINUTE..=3 * HOUR)))
+                        .min(at(23 * HOUR).max(now + Duration::from_secs(2 * MINUTE)));
                     add(&mut script, later, Script::Deliver(order_id));
                 });
             }
@@ -472,14 +490,30 @@ async fn a_day_of_outages_429s_and_timeouts_keeps_the_budget_and_announces_every
                                 h.deliver(order_id, delivery).await.unwrap();
                             }
                             // The app is closed: the creator does it once it is back.
-                            None => add(&mut script, at(START_AT), Script::Deliver(order_id)),
+                            None => add(&mut script, at(START_AT + 30 * MINUTE), Script::Deliver(order_id)),
                         },
                         Script::Stop => {
                             if let Some(h) = handle.take() {
                                 h.stop().await;
                             }
                         }
-                        Script::Start => handle = Some(start_watcher(&dir, &market, clock, &tx, 2)),
+                        Script::Start => {
+                            // Announced before closing and still waiting: must not be announced again.
+                            let w = world.lock().unwrap();
+                            waiting_at_restart = w
+                                .orders
+                                .iter()
+                                .filter(|o| o.status.is_payable() && seen.announced.contains_key(&o.id))
+                                .count();
+                            drop(w);
+                            handle = Some(start_watcher(&dir, &market, clock, &tx, 2));
+                        }
+                        Script::Restart(seed) => {
+                            if let Some(h) = handle.take() {
+                                h.stop().await;
+                            }
+                            handle = Some(start_watcher(&dir, &market, clock, &tx, seed));
+                        }
                         Script::End => {
                             if let Some(h) = handle.take() {
                                 h.stop().await;
@@ -522,11 +556,27 @@ async fn a_day_of_outages_429s_and_timeouts_keeps_the_budget_and_announces_every
     // 1. No rolling hour holds more than 30 limited calls, 429s and failures included.
     let hour = Duration::from_secs(HOUR);
     for (i, first) in calls.iter().enumerate() {
-        let in_hour = calls[i..].iter().take_while(|c| c.at < first.at + hour).count();
+        let in_hour = calls[i..]
+            .iter()
+            .take_while(|c| c.at < first.at + hour)
+            .count();
         assert!(
             in_hour <= LIMIT,
             "{in_hour} limited calls in the hour from {}s",
             w.secs(first.at)
+        );
+    }
+
+    // ... and a poll never takes one of the last slots, kept for deliveries.
+    for poll in &polls {
+        let before = calls
+            .iter()
+            .filter(|c| c.at < poll.at && c.at + hour > poll.at)
+            .count();
+        assert!(
+            before < POLL_CAP,
+            "polled at {}s with {before} calls in the hour before",
+            w.secs(poll.at)
         );
     }
 
@@ -550,9 +600,9 @@ async fn a_day_of_outages_429s_and_timeouts_keeps_the_budget_and_announces_every
     let policy = Policy::default();
     let (least, most) = backoff_bounds(&policy);
     let budget = Budget::default();
-    let poll_cap = budget.cap(CallKind::OrdersPoll) as usize;
     let slack = policy.min_gap + Duration::from_secs(2);
-    let across_restart = |a: SystemTime, b: SystemTime| a < at(STOP_AT) && b >= at(STOP_AT);
+    let across_restart =
+        |a: SystemTime, b: SystemTime| stops().into_iter().any(|s| a < at(s) && b >= at(s));
     // The latest moment a poll wanted at `t` may happen, allowing for 429s, the budget,
     // and a call (or probe) still in flight: the watcher does one thing at a time.
     let busy: Vec<(SystemTime, SystemTime)> = calls
@@ -581,7 +631,7 @@ async fn a_day_of_outages_429s_and_timeouts_keeps_the_budget_and_announces_every
                 .iter()
                 .filter(|c| c.at <= t && c.at + budget.window > t)
                 .count();
-            if counting >= poll_cap {
+            if counting >= POLL_CAP {
                 // Wait for the oldest counting call to expire.
                 if let Some(oldest) = calls.iter().find(|c| c.at + budget.window > t) {
                     t = oldest.at + budget.window;
@@ -600,9 +650,16 @@ async fn a_day_of_outages_429s_and_timeouts_keeps_the_budget_and_announces_every
         }
         backoffs += 1;
         let gap = next.at.duration_since(failed.end).unwrap_or_default();
-        assert!(gap >= least, "retried {gap:?} after a failed poll at {}s", w.secs(failed.at));
+        assert!(
+            gap >= least,
+            "retried {gap:?} after a failed poll at {}s",
+            w.secs(failed.at)
+        );
         let replanned = calls.iter().any(|c| {
-            c.kind == Kind::AllOrders && c.outcome == Outcome::Ok && c.at > failed.at && c.at < next.at
+            c.kind == Kind::AllOrders
+                && c.outcome == Outcome::Ok
+                && c.at > failed.at
+                && c.at < next.at
         });
         if !replanned {
             let latest = deadline(failed.end + most) + slack;
@@ -615,6 +672,31 @@ async fn a_day_of_outages_429s_and_timeouts_keeps_the_budget_and_announces_every
     }
     assert!(backoffs > 10, "only {backoffs} backoffs happened");
 
+    // ... and once the network is back after an outage, checking resumes within a probe
+    // interval instead of sitting out the rest of its backoff.
+    let mut outages_resumed = 0;
+    for (from, to, what) in INCIDENTS {
+        let failed_inside = polls
+            .iter()
+            .any(|c| c.outcome == Outcome::Offline && c.at >= at(from) && c.at < at(to));
+        if what != Trouble::Outage || !failed_inside {
+            continue;
+        }
+        // A re-read of all orders (for a delivery) is a check too: it announces as well.
+        let resumed = calls
+            .iter()
+            .find(|c| c.kind != Kind::Deliver && c.at >= at(to))
+            .map(|c| c.at);
+        let latest = deadline(at(to) + policy.probe_interval) + slack;
+        assert!(
+            resumed.is_some_and(|r| r <= latest),
+            "the outage ended at {to}s but checking resumed at {:?}s",
+            resumed.map(|r| w.secs(r))
+        );
+        outages_resumed += 1;
+    }
+    assert!(outages_resumed >= 2);
+
     // 4. Between successes the regular interval holds (150 s ± 10 %), budget permitting.
     for pair in polls.windows(2) {
         let (ok, next) = (pair[0], pair[1]);
@@ -622,11 +704,21 @@ async fn a_day_of_outages_429s_and_timeouts_keeps_the_budget_and_announces_every
             continue;
         }
         let gap = next.at.duration_since(ok.at).unwrap_or_default();
-        assert!(gap >= Duration::from_secs(135), "polled again after {gap:?} at {}s", w.secs(ok.at));
-        let checked_between = calls.iter().any(|c| c.kind == Kind::AllOrders && c.at > ok.at && c.at < next.at);
+        assert!(
+            gap >= Duration::from_secs(135),
+            "polled again after {gap:?} at {}s",
+            w.secs(ok.at)
+        );
+        let checked_between = calls
+            .iter()
+            .any(|c| c.kind == Kind::AllOrders && c.at > ok.at && c.at < next.at);
         if !checked_between {
             let latest = deadline(ok.at + Duration::from_secs(165)) + slack;
-            assert!(next.at <= latest, "polled only after {gap:?} at {}s", w.secs(ok.at));
+            assert!(
+                next.at <= latest,
+                "polled only after {gap:?} at {}s",
+                w.secs(ok.at)
+            );
         }
     }
 
@@ -640,11 +732,18 @@ async fn a_day_of_outages_429s_and_timeouts_keeps_the_budget_and_announces_every
         );
     }
     assert_eq!(seen.announced.len(), w.orders.len());
-    assert!(seen.summaries < seen.announced.len(), "bursts came as one event each");
+    assert!(
+        seen.summaries < seen.announced.len(),
+        "bursts came as one event each"
+    );
 
     // 6. Every delivery went through once: none sent again after it had landed.
     assert_eq!(w.repeated_deliveries, 0);
-    assert!(seen.failed.is_empty(), "deliveries failed: {:?}", seen.failed);
+    assert!(
+        seen.failed.is_empty(),
+        "deliveries failed: {:?}",
+        seen.failed
+    );
     assert_eq!(deliveries_asked as usize, w.orders.len());
     assert_eq!(w.delivered_orders as usize, w.orders.len());
     assert!(seen.delivered.values().all(|n| *n == 1));
@@ -652,16 +751,31 @@ async fn a_day_of_outages_429s_and_timeouts_keeps_the_budget_and_announces_every
     assert!(seen.checks > 0 && seen.problems > 0);
 
     // The day really was that bad (a test of rules that never came into play proves nothing).
-    assert!(limit_429.iter().any(|c| matches!(c.outcome, Outcome::RateLimited { genuine: true, .. })));
-    assert!(limit_429.iter().any(|c| matches!(c.outcome, Outcome::RateLimited { genuine: false, .. })));
+    assert!(limit_429
+        .iter()
+        .any(|c| matches!(c.outcome, Outcome::RateLimited { genuine: true, .. })));
+    assert!(limit_429
+        .iter()
+        .any(|c| matches!(c.outcome, Outcome::RateLimited { genuine: false, .. })));
     for outcome in [Outcome::Offline, Outcome::Timeout, Outcome::ServerError] {
-        assert!(polls.iter().any(|c| c.outcome == outcome), "no poll met {outcome:?}");
+        assert!(
+            polls.iter().any(|c| c.outcome == outcome),
+            "no poll met {outcome:?}"
+        );
     }
     assert!(w.landed_without_answer >= 1 && w.lost_before_landing >= 1);
     assert!(calls.iter().any(|c| c.kind == Kind::AllOrders));
     assert!(!w.probes.is_empty());
+    assert!(
+        waiting_at_restart > 0,
+        "no announced order was still waiting at the restart"
+    );
 
-    assert!(elapsed < Duration::from_secs(20), "the simulation took {elapsed:?}");
+    // About a second on an idle machine, most of it syncing files; room for a busy CI.
+    assert!(
+        elapsed < Duration::from_secs(30),
+        "the simulation took {elapsed:?}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -1,15 +1,19 @@
 //! The Tauri shell of Atelier Desk. Everything with logic lives in `atelier-core`; this
 //! crate wires it to a window: commands are thin adapters that translate arguments and
-//! errors, nothing more.
+//! errors, the watcher's news becomes notifications, and the tray keeps the app reachable.
 
 pub mod commands;
+mod tray;
+pub mod watch;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use atelier_core::secrets::{KeyStore, OsKeyring};
 use atelier_core::session::{Session, SessionPaths};
-use tauri::{AppHandle, Builder, Manager, Runtime};
+use tauri::{AppHandle, Builder, Manager, RunEvent, Runtime};
+
+use crate::watch::Watching;
 
 /// The name the API key is filed under in the system keyring.
 pub const KEYRING_SERVICE: &str = "Atelier Desk";
@@ -17,7 +21,7 @@ pub const KEYRING_SERVICE: &str = "Atelier Desk";
 /// What differs between the real app and a test build of it.
 pub struct Setup {
     pub keys: Arc<dyn KeyStore>,
-    /// Where settings and practice data go; the platform's app directories when `None`.
+    /// Where settings and app data go; the platform's app directories when `None`.
     pub data_root: Option<PathBuf>,
 }
 
@@ -31,7 +35,7 @@ impl Default for Setup {
 /// Tauri's mock runtime without a display.
 pub fn app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
     // Keep in step with build.rs, which makes one permission per command.
-    builder.invoke_handler(tauri::generate_handler![
+    builder.plugin(tauri_plugin_notification::init()).invoke_handler(tauri::generate_handler![
         commands::app_info,
         commands::catalog,
         commands::check_form,
@@ -50,34 +54,61 @@ pub fn app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         commands::create_service,
         commands::update_service,
         commands::deactivate_service,
+        commands::watch_status,
+        commands::check_now,
+        commands::pause_watching,
+        commands::resume_watching,
+        commands::deliver,
+        commands::guess_media_type,
+        commands::simulate_order,
+        commands::preferences,
+        commands::set_preferences,
     ])
 }
 
-/// Restores the session (settings, keyring, practice marketplace) and hands it to the
-/// commands. Reading the keyring and starting the practice marketplace take milliseconds,
-/// and the page needs the session from its first call, so this runs before the window loads.
+/// Restores the session (settings, keyring, practice marketplace), hands it to the
+/// commands and starts watching for orders. Reading the keyring and starting the practice
+/// marketplace take milliseconds, and the page needs the session from its first call.
 pub fn init<R: Runtime>(app: &AppHandle<R>, setup: &Setup) -> tauri::Result<()> {
-    let paths = match &setup.data_root {
-        Some(root) => SessionPaths {
-            settings_file: root.join("settings.json"),
-            practice_data: root.join("practice-marketplace.json"),
-        },
-        None => SessionPaths {
-            settings_file: app.path().app_config_dir()?.join("settings.json"),
-            practice_data: app.path().app_data_dir()?.join("practice-marketplace.json"),
-        },
+    let (config_dir, data_dir) = match &setup.data_root {
+        Some(root) => (root.clone(), root.clone()),
+        None => (app.path().app_config_dir()?, app.path().app_data_dir()?),
     };
-    let session = tauri::async_runtime::block_on(Session::open(paths, setup.keys.clone()));
-    app.manage(Arc::new(session));
+    let paths = SessionPaths {
+        settings_file: config_dir.join("settings.json"),
+        practice_data: data_dir.join("practice-marketplace.json"),
+    };
+    let session = Arc::new(tauri::async_runtime::block_on(Session::open(paths, setup.keys.clone())));
+    let watching = Arc::new(Watching::new(data_dir.join("watch")));
+    app.manage(session.clone());
+    app.manage(watching.clone());
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move { watching.sync(&app, &session).await });
     Ok(())
 }
 
 pub fn run() {
     let setup = Setup::default();
     app(tauri::Builder::default())
-        .setup(move |app| Ok(init(app.handle(), &setup)?))
-        .run(tauri::generate_context!())
-        .expect("Atelier Desk could not start its window");
+        .setup(move |app| {
+            init(app.handle(), &setup)?;
+            tray::install(app.handle())?;
+            Ok(())
+        })
+        .build(tauri::generate_context!())
+        .expect("Atelier Desk could not start its window")
+        .run(|app, event| {
+            // Closing the window must not stop the watcher: only Quit (an explicit exit
+            // code) ends the app.
+            match event {
+                RunEvent::ExitRequested { code: None, api, .. } => api.prevent_exit(),
+                RunEvent::Exit => {
+                    let watching = app.state::<Arc<Watching>>().inner().clone();
+                    tauri::async_runtime::block_on(watching.stop());
+                }
+                _ => {}
+            }
+        });
 }
 
 #[cfg(test)]

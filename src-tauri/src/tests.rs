@@ -197,3 +197,44 @@ fn walk(dir: &PathBuf) -> Vec<PathBuf> {
     }
     files
 }
+
+#[test]
+fn a_simulated_practice_order_is_announced_once() {
+    use std::sync::Mutex;
+    use std::time::{Duration, Instant};
+    use tauri::Listener;
+
+    let root = scratch("simulate");
+    let desk = Desk::open(&root, &MemoryKeyring::new());
+    let announced: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let sink = announced.clone();
+    desk._app.listen_any(crate::watch::EVENT, move |event| {
+        let event: Value = serde_json::from_str(event.payload()).unwrap();
+        if event["type"] == "new_orders" {
+            sink.lock().unwrap().push(event);
+        }
+    });
+
+    desk.ok("choose_mode", json!({"mode": "practice"}));
+    let err = desk.call("simulate_order", json!({})).unwrap_err();
+    assert_eq!(err["code"], "unauthorized", "a pretend client needs someone to order from");
+    desk.ok("register", json!({"form": agent_form()}));
+    assert_eq!(desk.call("simulate_order", json!({})).unwrap_err()["code"], "no_service");
+    desk.ok("create_service", json!({"form": service_form("Neon avatar pack")}));
+    let order = desk.ok("simulate_order", json!({"brief": "A neon fox avatar for my stream, please"}));
+    assert_eq!(order["status"], "paid");
+
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while announced.lock().unwrap().is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let events = announced.lock().unwrap().clone();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["orders"][0]["id"], order["id"]);
+    assert_eq!(events[0]["orders"][0]["brief"], "A neon fox avatar for my stream, please");
+
+    let status = desk.ok("watch_status", json!({}));
+    assert_eq!(status["status"]["running"], true);
+    assert!(status["status"]["budget_left"].as_u64().unwrap() < 30, "the poll was counted: {status}");
+}

@@ -25,3 +25,41 @@ async fn the_app_opens_and_shows_its_name_and_version() {
 
     app.quit().await;
 }
+
+#[tokio::test]
+async fn the_app_opens_again_with_the_same_profile() {
+    let profile = TestProfile::new().await;
+    let app = AppUnderTest::launch(&profile).await;
+    app.wait_for(READY).await;
+    std::fs::create_dir_all(profile.data_dir()).unwrap();
+    std::fs::write(profile.data_dir().join("left-by-the-test"), "still here").unwrap();
+
+    let app = app.restart().await;
+    app.wait_for(READY).await;
+    assert_eq!(app.text("#app-name").await, "Atelier Desk");
+    assert_eq!(
+        std::fs::read_to_string(profile.data_dir().join("left-by-the-test")).unwrap(),
+        "still here"
+    );
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn a_story_that_fails_leaves_no_process_behind() {
+    let (report, processes) = tokio::sync::oneshot::channel();
+    let story = tokio::spawn(async move {
+        let profile = TestProfile::new().await;
+        let app = AppUnderTest::launch(&profile).await;
+        app.wait_for(READY).await;
+        report.send(app.processes()).unwrap();
+        panic!("this story fails on purpose, before quitting the app");
+    });
+    assert!(story.await.unwrap_err().is_panic());
+
+    let processes = processes.await.unwrap();
+    assert!(
+        processes.len() >= 3,
+        "tauri-driver, WebKitWebDriver and the app at least: {processes:?}"
+    );
+    assert_eq!(processes.still_running(), Vec::<u32>::new());
+}

@@ -16,7 +16,12 @@ async fn the_notification_spy_sees_each_notify_call_once() {
 
     let sent = tokio::task::spawn_blocking(|| {
         std::process::Command::new("notify-send")
-            .args(["--app-name", "Atelier E2E", "New order", "Neon avatar pack, $7.50"])
+            .args([
+                "--app-name",
+                "Atelier E2E",
+                "New order",
+                "Neon avatar pack, $7.50",
+            ])
             .status()
             .expect("notify-send runs (package libnotify-bin)")
     })
@@ -51,7 +56,9 @@ async fn the_session_keyring_keeps_a_secret_between_entries() {
         assert_eq!(read.get_password().unwrap(), "sk_test_not_a_real_key");
         read.delete_credential().unwrap();
         assert!(matches!(
-            keyring::Entry::new(service, "creator").unwrap().get_password(),
+            keyring::Entry::new(service, "creator")
+                .unwrap()
+                .get_password(),
             Err(keyring::Error::NoEntry)
         ));
     })

@@ -37,6 +37,8 @@ pub use fantoccini::elements::Element;
 /// How long `wait_for` and friends wait before giving up.
 pub const WAIT: Duration = Duration::from_secs(10);
 const POLL: Duration = Duration::from_millis(100);
+/// The longest one WebDriver command may take: a hung window fails the story, never hangs it.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The app's identifier (tauri.conf.json): its directories are named after it.
 pub const APP_IDENTIFIER: &str = "fun.agentgram.atelier-desk";
@@ -52,7 +54,9 @@ pub const READY: &str = r#"html[data-ready="true"]"#;
 pub fn require_session() {
     let marker = std::env::var("ATELIER_E2E_SESSION").ok();
     let display = std::env::var("DISPLAY").ok().filter(|d| !d.is_empty());
-    let bus = std::env::var("DBUS_SESSION_BUS_ADDRESS").ok().filter(|b| !b.is_empty());
+    let bus = std::env::var("DBUS_SESSION_BUS_ADDRESS")
+        .ok()
+        .filter(|b| !b.is_empty());
     if marker.as_deref() != Some("1") || display.is_none() || bus.is_none() {
         panic!(
             "End-to-end tests need the private desktop session (virtual display, D-Bus session bus, \
@@ -98,10 +102,15 @@ fn warn_if_stale(binary: &Path) {
         return;
     };
     let root = workspace_root();
-    let newest = ["ui", "src-tauri/src", "src-tauri/tauri.conf.json", "core/src"]
-        .iter()
-        .filter_map(|p| newest_file(&root.join(p)))
-        .max_by_key(|(time, _)| *time);
+    let newest = [
+        "ui",
+        "src-tauri/src",
+        "src-tauri/tauri.conf.json",
+        "core/src",
+    ]
+    .iter()
+    .filter_map(|p| newest_file(&root.join(p)))
+    .max_by_key(|(time, _)| *time);
     if let Some((time, path)) = newest {
         if time > built {
             eprintln!(
@@ -150,6 +159,8 @@ pub fn artifacts_dir(story: &str) -> PathBuf {
 
 /// One story at a time in this process: the session's keyring and notification server are shared.
 static SESSION_TURN: LazyLock<Arc<tokio::sync::Mutex<()>>> = LazyLock::new(Default::default);
+/// The thread whose story has the turn, to fail (not deadlock) on a second profile.
+static TURN_HOLDER: Mutex<Option<std::thread::ThreadId>> = Mutex::new(None);
 
 // ---------------------------------------------------------------------------------------
 // TestProfile
@@ -189,11 +200,25 @@ impl TestProfile {
     /// A fresh profile whose screenshots go to `<target>/e2e-screenshots/<name>/`.
     pub async fn named(name: &str) -> TestProfile {
         require_session();
+        let me = std::thread::current().id();
+        if *TURN_HOLDER.lock().unwrap_or_else(|e| e.into_inner()) == Some(me) {
+            panic!(
+                "this test already has a TestProfile alive: stories run one at a time, so use \
+                 one profile per story (clone it), or drop the first before making another"
+            );
+        }
         let turn = SESSION_TURN.clone().lock_owned().await;
+        *TURN_HOLDER.lock().unwrap_or_else(|e| e.into_inner()) = Some(me);
         let name: String = name
             .replace("::", ".")
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         let dir = tempfile::Builder::new()
             .prefix("atelier-e2e-profile-")
@@ -263,8 +288,7 @@ impl TestProfile {
     /// Where this story's screenshots and logs go (created on first use).
     pub fn artifacts(&self) -> &Path {
         let dir = &self.inner.artifacts;
-        fs::create_dir_all(dir)
-            .unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
+        fs::create_dir_all(dir).unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
         dir
     }
 
@@ -276,6 +300,10 @@ impl TestProfile {
             ("XDG_DATA_HOME".into(), root.join("data").into()),
             ("XDG_CONFIG_HOME".into(), root.join("config").into()),
             ("XDG_CACHE_HOME".into(), root.join("cache").into()),
+            // With the DMABUF renderer disabled, WebKitWebDriver's screenshots never return
+            // under Xvfb (WebKitGTK 2.50). Explicitly "0", so an app that sets it to 1 only
+            // when unset leaves it alone. A story may still override it.
+            ("WEBKIT_DISABLE_DMABUF_RENDERER".into(), "0".into()),
         ];
         for (key, value) in self.inner.extra_env.lock().unwrap().iter() {
             env.push((key.into(), value.into()));
@@ -287,9 +315,22 @@ impl TestProfile {
         let n = self.inner.screenshots.fetch_add(1, Ordering::SeqCst) + 1;
         let name: String = name
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || "-_".contains(c) { c } else { '-' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "-_".contains(c) {
+                    c
+                } else {
+                    '-'
+                }
+            })
             .collect();
         self.artifacts().join(format!("{n:02}-{name}.png"))
+    }
+}
+
+impl Drop for ProfileInner {
+    fn drop(&mut self) {
+        // The turn itself is released right after, when `_turn` is dropped.
+        *TURN_HOLDER.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 }
 
@@ -380,12 +421,30 @@ impl AppUnderTest {
             let _ = tokio::time::timeout(Duration::from_secs(10), client.close()).await;
         }
         if let Some(mut driver) = self.driver.take() {
-            driver.stop();
+            let left = driver.stop();
+            assert!(
+                left.is_empty(),
+                "processes outlived the app even after SIGKILL: {left:?}"
+            );
         }
     }
 
     pub fn profile(&self) -> &TestProfile {
         &self.profile
+    }
+
+    /// tauri-driver and everything below it right now (WebKitWebDriver, the app, WebKit's
+    /// helpers), to check later that none of them outlived the story.
+    pub fn processes(&self) -> Processes {
+        let Some(driver) = self.driver.as_ref() else {
+            return Processes(Vec::new());
+        };
+        let pid = driver.child.id();
+        let mut all = descendants(pid);
+        if let Some((_, start, _)) = stat(pid) {
+            all.push((pid, start));
+        }
+        Processes(all)
     }
 
     /// The WebDriver client, for whatever the helpers below do not cover.
@@ -398,17 +457,19 @@ impl AppUnderTest {
         let deadline = Instant::now() + WAIT;
         let mut last_error = None;
         loop {
-            match self.client().find(Locator::Css(css)).await {
+            match self.find_now(css).await {
                 Ok(element) => return element,
-                Err(error) if error.is_no_such_element() => {}
-                Err(error) => last_error = Some(error),
+                Err(None) => {}
+                Err(Some(error)) => last_error = Some(error),
             }
             if Instant::now() >= deadline {
                 let shot = self.failure_screenshot("timeout").await;
                 panic!(
                     "waited {} s for `{css}` and it never appeared{}{shot}",
                     WAIT.as_secs(),
-                    last_error.map(|e| format!(" (last error: {e})")).unwrap_or_default(),
+                    last_error
+                        .map(|e| format!(" (last error: {e})"))
+                        .unwrap_or_default(),
                 );
             }
             tokio::time::sleep(POLL).await;
@@ -420,8 +481,8 @@ impl AppUnderTest {
         let deadline = Instant::now() + WAIT;
         let mut seen = None;
         loop {
-            if let Ok(element) = self.client().find(Locator::Css(css)).await {
-                if let Ok(text) = element.text().await {
+            if let Ok(element) = self.find_now(css).await {
+                if let Ok(Ok(text)) = tokio::time::timeout(COMMAND_TIMEOUT, element.text()).await {
                     if text == expected {
                         return;
                     }
@@ -453,64 +514,66 @@ impl AppUnderTest {
 
     /// Whether something matches `css` right now (no waiting).
     pub async fn is_present(&self, css: &str) -> bool {
-        self.client().find(Locator::Css(css)).await.is_ok()
+        self.find_now(css).await.is_ok()
     }
 
+    /// Clicks the element matching `css` (waits for it first).
     pub async fn click(&self, css: &str) {
         let element = self.wait_for(css).await;
-        element
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("clicking `{css}` failed: {e}"));
+        bounded(format!("clicking `{css}`"), element.click()).await;
     }
 
     /// Replaces the content of the field matching `css` with `text`, typed key by key.
     pub async fn fill(&self, css: &str, text: &str) {
         let element = self.wait_for(css).await;
-        element
-            .clear()
-            .await
-            .unwrap_or_else(|e| panic!("clearing `{css}` failed: {e}"));
-        element
-            .send_keys(text)
-            .await
-            .unwrap_or_else(|e| panic!("typing into `{css}` failed: {e}"));
+        bounded(format!("clearing `{css}`"), element.clear()).await;
+        bounded(format!("typing into `{css}`"), element.send_keys(text)).await;
     }
 
     /// The visible text of the element matching `css` (waits for it first).
     pub async fn text(&self, css: &str) -> String {
         let element = self.wait_for(css).await;
-        element
-            .text()
-            .await
-            .unwrap_or_else(|e| panic!("reading the text of `{css}` failed: {e}"))
+        bounded(format!("reading the text of `{css}`"), element.text()).await
     }
 
     /// An attribute of the element matching `css` (waits for it first).
     pub async fn attr(&self, css: &str, name: &str) -> Option<String> {
         let element = self.wait_for(css).await;
-        element
-            .attr(name)
-            .await
-            .unwrap_or_else(|e| panic!("reading `{name}` of `{css}` failed: {e}"))
+        bounded(format!("reading `{name}` of `{css}`"), element.attr(name)).await
     }
 
     /// Saves a PNG of the window as `<target>/e2e-screenshots/<story>/<NN>-<name>.png`.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         let path = self.profile.next_screenshot(name);
-        let png = self
-            .client()
-            .screenshot()
-            .await
-            .unwrap_or_else(|e| panic!("taking screenshot {name:?} failed: {e}"));
+        let png = bounded(
+            format!("taking screenshot {name:?}"),
+            self.client().screenshot(),
+        )
+        .await;
         fs::write(&path, png).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
         path
     }
 
+    /// One look for `css`: `Err(None)` when nothing matches (yet).
+    async fn find_now(&self, css: &str) -> Result<Element, Option<String>> {
+        match tokio::time::timeout(COMMAND_TIMEOUT, self.client().find(Locator::Css(css))).await {
+            Ok(Ok(element)) => Ok(element),
+            Ok(Err(error)) if error.is_no_such_element() => Err(None),
+            Ok(Err(error)) => Err(Some(error.to_string())),
+            Err(_) => Err(Some(format!(
+                "WebDriver did not answer within {} s",
+                COMMAND_TIMEOUT.as_secs()
+            ))),
+        }
+    }
+
     async fn failure_screenshot(&self, name: &str) -> String {
         let path = self.profile.next_screenshot(name);
-        match self.client().screenshot().await {
-            Ok(png) if fs::write(&path, &png).is_ok() => format!("\nscreenshot: {}", path.display()),
+        let shot = tokio::time::timeout(Duration::from_secs(10), self.client().screenshot()).await;
+        match shot {
+            Ok(Ok(png)) if fs::write(&path, &png).is_ok() => {
+                format!("\nscreenshot: {}", path.display())
+            }
             _ => String::new(),
         }
     }
@@ -526,6 +589,21 @@ impl Drop for AppUnderTest {
     }
 }
 
+/// Awaits one WebDriver command, failing the story if it errs or hangs.
+async fn bounded<T>(
+    what: String,
+    command: impl std::future::Future<Output = Result<T, fantoccini::error::CmdError>>,
+) -> T {
+    match tokio::time::timeout(COMMAND_TIMEOUT, command).await {
+        Ok(Ok(value)) => value,
+        Ok(Err(error)) => panic!("{what} failed: {error}"),
+        Err(_) => panic!(
+            "{what}: WebDriver did not answer within {} s",
+            COMMAND_TIMEOUT.as_secs()
+        ),
+    }
+}
+
 async fn connect(port: u16, app: &Path) -> Result<Client, String> {
     let mut capabilities = serde_json::Map::new();
     // In alwaysMatch (fantoccini puts it there) and without browserName: in firstMatch, or
@@ -538,11 +616,11 @@ async fn connect(port: u16, app: &Path) -> Result<Client, String> {
     // WebKitWebDriver (behind tauri-driver) may need a moment to accept connections.
     let deadline = Instant::now() + WAIT;
     loop {
-        let attempt = ClientBuilder::rustls()
-            .map_err(|e| format!("TLS setup: {e}"))?
-            .capabilities(capabilities.clone())
-            .connect(&url)
-            .await;
+        let mut builder = ClientBuilder::rustls().map_err(|e| format!("TLS setup: {e}"))?;
+        builder.capabilities(capabilities.clone());
+        let attempt = tokio::time::timeout(COMMAND_TIMEOUT, builder.connect(&url))
+            .await
+            .map_err(|_| format!("no new session within {} s", COMMAND_TIMEOUT.as_secs()))?;
         match attempt {
             Ok(client) => return Ok(client),
             Err(error) if Instant::now() < deadline && is_not_ready(&error) => {
@@ -571,6 +649,7 @@ fn is_not_ready(error: &fantoccini::error::NewSessionError) -> bool {
 struct Driver {
     child: Child,
     port: u16,
+    native_port: u16,
     stopped: bool,
 }
 
@@ -597,6 +676,7 @@ impl Driver {
         Driver {
             child,
             port,
+            native_port,
             stopped: false,
         }
     }
@@ -611,21 +691,34 @@ impl Driver {
                 return Ok(());
             }
             if Instant::now() >= deadline {
-                return Err(format!("nothing listens on port {} after {} s", self.port, WAIT.as_secs()));
+                return Err(format!(
+                    "nothing listens on port {} after {} s",
+                    self.port,
+                    WAIT.as_secs()
+                ));
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
     /// SIGTERM to tauri-driver (it then stops WebKitWebDriver; SIGKILL would leave it behind),
-    /// then the same for anything it had started that is still running.
-    fn stop(&mut self) {
+    /// then the same for anything it had started that is still running. Returns what is
+    /// somehow still running after all that (nothing, normally).
+    fn stop(&mut self) -> Vec<Proc> {
         if self.stopped {
-            return;
+            return Vec::new();
         }
         self.stopped = true;
         let pid = self.child.id();
-        let family = descendants(pid);
+        let mut family = descendants(pid);
+        // tauri-driver exits without stopping WebKitWebDriver when it cannot bind its port:
+        // find that one by the port it was given.
+        for orphan in native_drivers_on(self.native_port) {
+            if !family.contains(&orphan) {
+                family.push(orphan);
+                family.extend(descendants(orphan.0));
+            }
+        }
         signal(pid, libc::SIGTERM);
         if !wait_child(&mut self.child, Duration::from_secs(5)) {
             // Last resort; the sweep below catches WebKitWebDriver.
@@ -633,6 +726,7 @@ impl Driver {
             let _ = self.child.wait();
         }
         sweep(&family);
+        family.into_iter().filter(still_running).collect()
     }
 }
 
@@ -674,6 +768,29 @@ fn wait_child(child: &mut Child, timeout: Duration) -> bool {
 /// A process as /proc shows it: (pid, start time) so a reused pid is never mistaken for it.
 type Proc = (u32, u64);
 
+/// Some processes, remembered so that a reused pid is never mistaken for one of them.
+#[derive(Clone, Debug)]
+pub struct Processes(Vec<Proc>);
+
+impl Processes {
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The pids of those still running (zombies waiting to be reaped count as gone).
+    pub fn still_running(&self) -> Vec<u32> {
+        self.0
+            .iter()
+            .filter(|p| still_running(p))
+            .map(|p| p.0)
+            .collect()
+    }
+}
+
 /// Parent pid, start time and state of a process, from /proc/<pid>/stat.
 fn stat(pid: u32) -> Option<(u32, u64, char)> {
     let text = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
@@ -690,7 +807,11 @@ fn stat(pid: u32) -> Option<(u32, u64, char)> {
 fn descendants(root: u32) -> Vec<Proc> {
     let mut children: HashMap<u32, Vec<Proc>> = HashMap::new();
     for entry in fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
             continue;
         };
         if let Some((ppid, start, _)) = stat(pid) {
@@ -711,6 +832,34 @@ fn descendants(root: u32) -> Vec<Proc> {
     found
 }
 
+/// WebKitWebDriver processes started with `--port=<port>`.
+fn native_drivers_on(port: u16) -> Vec<Proc> {
+    let wanted = format!("--port={port}");
+    let mut found = Vec::new();
+    for entry in fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(cmdline) = fs::read(format!("/proc/{pid}/cmdline")) else {
+            continue;
+        };
+        let mut args = cmdline.split(|b| *b == 0);
+        let is_driver = args
+            .next()
+            .is_some_and(|program| program.ends_with(b"WebKitWebDriver"));
+        if is_driver && args.any(|arg| arg == wanted.as_bytes()) {
+            if let Some((_, start, _)) = stat(pid) {
+                found.push((pid, start));
+            }
+        }
+    }
+    found
+}
+
 fn still_running(process: &Proc) -> bool {
     matches!(stat(process.0), Some((_, start, state)) if start == process.1 && state != 'Z' && state != 'X')
 }
@@ -724,15 +873,25 @@ fn sweep(family: &[Proc]) {
     for process in &alive {
         signal(process.0, libc::SIGTERM);
     }
-    let deadline = Instant::now() + Duration::from_secs(3);
-    while Instant::now() < deadline {
-        if !alive.iter().any(still_running) {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(20));
+    if wait_gone(&alive, Duration::from_secs(3)) {
+        return;
     }
     for process in alive.iter().filter(|p| still_running(p)) {
         signal(process.0, libc::SIGKILL);
+    }
+    wait_gone(&alive, Duration::from_secs(2));
+}
+
+fn wait_gone(processes: &[Proc], timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if !processes.iter().any(still_running) {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 

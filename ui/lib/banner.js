@@ -59,16 +59,26 @@ export function renderNotice(session, onDismiss) {
 }
 
 /** The keyring could not read or store the key: say what that means and offer a retry. */
-export function renderKeyringBanner(session, onRetry, visible = true) {
+export function renderKeyringBanner(session, onRetry, visible = true, note = null) {
   const el = byId("banner-keyring");
   const problem = keyringTrouble(session);
   el.hidden = !visible || !problem;
   if (el.hidden) return el.replaceChildren();
   fill(
     el,
-    h("div", { class: "banner-message" }, h("strong", {}, "Your system keyring isn't working. "), problem),
+    h(
+      "div",
+      { class: "banner-message" },
+      h("p", {}, h("strong", {}, "Your system keyring isn't working. "), problem),
+      note && h("p", { class: "banner-detail" }, note),
+    ),
     h("button", { type: "button", id: "keyring-retry", class: "secondary small", on: { click: onRetry } }, "Retry"),
   );
+}
+
+/** What to say after Retry didn't help, so the click visibly did something. */
+export function stillFailing() {
+  return `Tried again at ${clockTime(new Date())}: still not working.`;
 }
 
 /** Plain words for a keyring problem, or null when the key is safely stored. */
@@ -87,17 +97,20 @@ export function keyringTrouble(session) {
   return null;
 }
 
-/** When a rate limit ends, as a clock time the creator can plan around. */
+/** A clock time the creator can plan around: when a rate limit ends, when a retry ran. */
+export function clockTime(date) {
+  return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+}
+
 function retryTime(seconds) {
-  const at = new Date(Date.now() + seconds * 1000);
-  return at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  return clockTime(new Date(Date.now() + seconds * 1000));
 }
 
 /** The words to show for an error from api.js. */
 export function describeError(error) {
   const lines = [error?.message ?? "Something went wrong."];
   if (error?.code === "rate_limited" && Number.isFinite(error.retry_after_secs)) {
-    lines.push(`You can try again after ${retryTime(error.retry_after_secs)}.`);
+    lines.push(`That's around ${retryTime(error.retry_after_secs)}.`);
   }
   return lines;
 }
@@ -118,6 +131,8 @@ export function showError(error) {
     h("button", { type: "button", id: "banner-error-dismiss", class: "secondary small", on: { click: clearError } }, "Dismiss"),
   );
   el.hidden = false;
+  // The banner sits above the screen: bring it into view, or a long form hides it.
+  el.scrollIntoView({ block: "nearest" });
 }
 
 export function clearError() {

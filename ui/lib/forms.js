@@ -136,7 +136,10 @@ export function createForm({ prefix, kind, values, payload = (v) => v }) {
     focusFirstInvalid() {
       for (const [name, field] of fields) {
         if (messageFor(name)) {
-          field.controls()[0]?.focus();
+          // Scroll the whole field in, so its label and message show, not just the box.
+          const control = field.controls()[0];
+          control?.focus({ preventScroll: true });
+          (control?.closest(".field") ?? control)?.scrollIntoView({ block: "nearest" });
           return true;
         }
       }
@@ -180,10 +183,7 @@ export function createForm({ prefix, kind, values, payload = (v) => v }) {
         updateCount();
         edited(name);
       });
-      // Leaving an empty required field is worth a word too.
-      control.addEventListener("blur", () => {
-        if (!touched.has(name)) edited(name);
-      });
+      // No check on blur: tabbing past a field isn't a mistake. Typing or submitting is.
       updateCount();
       register(name, () => [control], error, opts.optional);
 

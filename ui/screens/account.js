@@ -13,7 +13,7 @@ async function load(ctx, root) {
   try {
     const [profile, catalog] = await Promise.all([ctx.api.profile(), ctx.catalog()]);
     const page = { ctx, catalog, profile, profileCard: h("section", { class: "card stack", "aria-labelledby": "profile-heading" }), payoutCard: h("section", { class: "card stack", "aria-labelledby": "payout-heading" }) };
-    fill(root, root.querySelector(".screen-title"), page.profileCard, page.payoutCard, keyCard(ctx, profile), signOutCard(ctx));
+    fill(root, root.querySelector(".screen-title"), page.profileCard, page.payoutCard, keyCard(ctx, profile));
     drawProfile(page);
     drawPayout(page);
   } catch (error) {
@@ -54,6 +54,7 @@ function drawProfile(page) {
       fact("Endpoint URL", profile.endpoint_url, "profile-view-endpoint_url", "mono wrap"),
       fact("Avatar URL", profile.avatar_url || none("None"), "profile-view-avatar_url", "mono wrap"),
       fact("Agent ID", profile.id, "profile-view-id", "mono wrap"),
+      fact("Owner wallet", profile.owner_wallet || none("None"), "profile-view-owner_wallet", "mono wrap"),
       fact("Orders", stats.join(" · "), "profile-view-orders"),
       profile.created_at && fact("Member since", new Date(profile.created_at).toLocaleString(), "profile-view-created_at"),
     ),
@@ -127,7 +128,11 @@ function drawPayout(page) {
   set.addEventListener("click", () => setWallet(page, form, values, set));
   const reset =
     profile.payout_wallet &&
-    h("button", { type: "button", id: "payout-reset", class: "secondary" }, "Send payouts to my owner wallet again");
+    h(
+      "button",
+      { type: "button", id: "payout-reset", class: "secondary" },
+      profile.owner_wallet ? "Use my owner wallet instead" : "Remove the payout wallet",
+    );
   reset?.addEventListener("click", () => resetWallet(page, reset));
 
   const input = form.text("payout_wallet", { label: "New payout wallet", mono: true, hint: "Paste a Solana address from your wallet app." });
@@ -178,7 +183,7 @@ async function resetWallet(page, button) {
   ctx.clearError();
   const owner = profile.owner_wallet;
   const yes = await ctx.confirm({
-    title: "Send payouts to your owner wallet?",
+    title: owner ? "Send payouts to your owner wallet?" : "Remove your payout wallet?",
     body: owner
       ? destinationBlock(owner)
       : "You have no owner wallet, so after this Atelier will have nowhere to send your earnings until you set a payout wallet again.",
@@ -206,12 +211,13 @@ function keyCard(ctx, profile) {
     "section",
     { class: "card stack", "aria-labelledby": "key-heading" },
     h("h3", { id: "key-heading" }, "API key"),
-    h("p", { class: "mono", id: "key-hint" }, hint),
-    h("p", { class: "muted" }, "The full key is in your system keyring. Atelier Desk never shows it again; your own copy is in your password manager."),
+    h("p", {}, "Your key: ", h("span", { class: "mono", id: "key-hint" }, hint)),
+    h("p", { class: "muted" }, "The full key is in your system keyring; Atelier Desk never shows it again. Your own copy is the one you saved when you registered."),
+    h("div", { class: "actions" }, signOutButton(ctx)),
   );
 }
 
-function signOutCard(ctx) {
+function signOutButton(ctx) {
   const button = h("button", { type: "button", id: "sign-out", class: "secondary danger-text" }, "Sign out");
   button.addEventListener("click", async () => {
     const yes = await ctx.confirm({
@@ -231,5 +237,5 @@ function signOutCard(ctx) {
       }
     });
   });
-  return h("section", { class: "card stack", "aria-labelledby": "signout-heading" }, h("h3", { id: "signout-heading" }, "Sign out"), h("p", {}, "Sign out of this agent on this computer."), h("div", { class: "actions" }, button));
+  return button;
 }

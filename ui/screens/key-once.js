@@ -1,7 +1,7 @@
 // The API key, shown once right after registration. It arrives in `params` from the wizard
 // and is dropped (variable and element) the moment the creator moves on.
 import { h, fill, busy, screenTitle } from "../lib/dom.js";
-import { keyringTrouble } from "../lib/banner.js";
+import { keyringTrouble, stillFailing } from "../lib/banner.js";
 
 export function renderKeyOnce(ctx, params) {
   let key = params.apiKey;
@@ -62,7 +62,7 @@ function selectText(element) {
 }
 
 /** The keyring's verdict on this key: stored, or only in memory until quit (with Retry). */
-function drawKeyring(ctx, box, session) {
+function drawKeyring(ctx, box, session, retried = false) {
   const trouble = keyringTrouble(session);
   if (!trouble) {
     fill(box, h("p", { class: "note success" }, "Atelier Desk has also stored the key in your system keyring, so you stay signed in on this computer."));
@@ -74,7 +74,7 @@ function drawKeyring(ctx, box, session) {
       try {
         const view = await ctx.api.retryKeyring();
         ctx.setSession(view);
-        drawKeyring(ctx, box, view);
+        drawKeyring(ctx, box, view, true);
         (box.querySelector("#key-retry") ?? document.getElementById("key-done"))?.focus();
       } catch (error) {
         ctx.showError(error);
@@ -88,6 +88,7 @@ function drawKeyring(ctx, box, session) {
       { class: "note warning", role: "alert" },
       h("p", {}, h("strong", {}, "The keyring couldn't store your key. "), "Atelier Desk will forget it when you quit, so you would need to sign in again with the key you save now."),
       session?.keyring_problem?.message && h("p", {}, session.keyring_problem.message),
+      retried && h("p", { class: "muted" }, stillFailing()),
       h("div", { class: "actions" }, retry),
     ),
   );

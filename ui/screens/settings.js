@@ -1,7 +1,7 @@
 // Which marketplace, its address, the keyring's health, and room for preferences.
 import { h, fill, busy, screenTitle } from "../lib/dom.js";
 import { baseUrlForm } from "../lib/base-url.js";
-import { hostOf, keyringTrouble } from "../lib/banner.js";
+import { hostOf, keyringTrouble, stillFailing } from "../lib/banner.js";
 
 export function renderSettings(ctx) {
   const keyringCard = h("section", { class: "card stack", "aria-labelledby": "settings-keyring-heading" });
@@ -65,17 +65,17 @@ function addressCard(ctx) {
   return h(
     "section",
     { class: "card stack", "aria-labelledby": "settings-address-heading" },
-    h("h3", { id: "settings-address-heading" }, "The real marketplace's address"),
+    h("h3", { id: "settings-address-heading" }, "Advanced"),
     h(
       "details",
       { class: "advanced", id: "live-advanced" },
-      h("summary", {}, "Advanced"),
+      h("summary", {}, "The real marketplace's address"),
       h("div", { class: "advanced-body" }, address.field, h("div", { class: "actions" }, address.useDefault, h("span", { class: "spacer" }), save)),
     ),
   );
 }
 
-function drawKeyring(ctx, card) {
+function drawKeyring(ctx, card, retried = false) {
   const session = ctx.session;
   const trouble = keyringTrouble(session);
   let status;
@@ -83,10 +83,16 @@ function drawKeyring(ctx, card) {
     const retry = h("button", { type: "button", id: "settings-keyring-retry", class: "secondary small" }, "Retry");
     retry.addEventListener("click", async () => {
       await ctx.retryKeyring(retry);
-      drawKeyring(ctx, card);
+      drawKeyring(ctx, card, true);
       document.getElementById("settings-keyring-heading")?.focus();
     });
-    status = h("div", { class: "note warning", id: "settings-keyring" }, h("p", {}, trouble), h("div", { class: "actions" }, retry));
+    status = h(
+      "div",
+      { class: "note warning", id: "settings-keyring" },
+      h("p", {}, trouble),
+      retried && h("p", { class: "muted" }, stillFailing()),
+      h("div", { class: "actions" }, retry),
+    );
   } else if (session?.signed_in) {
     status = h("p", { class: "note success", id: "settings-keyring" }, `Your API key (${session.key_hint ?? "hidden"}) is stored safely in your system keyring.`);
   } else {

@@ -24,7 +24,7 @@ export function renderSignIn(ctx) {
       hint: "It starts with atelier_. Paste it from your password manager.",
       trailing: revealToggle,
     }),
-    h("div", { class: "actions" }, back, submit),
+    h("div", { class: "actions" }, back, h("span", { class: "spacer" }), submit),
   );
 
   body.addEventListener("input", () => (remembered.agent_id = values.agent_id));

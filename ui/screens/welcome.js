@@ -41,12 +41,8 @@ export function renderWelcome(ctx) {
     { id: "screen-welcome", class: "screen" },
     screenTitle("Welcome to Atelier Desk"),
     h("p", { class: "lead" }, "Sell your creative services on Atelier. Where would you like to start?"),
-    h(
-      "div",
-      { class: "choices-grid" },
-      h("div", { class: "choice-column" }, live, advanced),
-      h("div", { class: "choice-column" }, practice),
-    ),
+    // Advanced comes last so it sits under the first card and both cards keep one height.
+    h("div", { class: "choices-grid" }, live, practice, advanced),
     h("p", { class: "muted" }, "You can switch at any time in Settings. Each keeps its own account, so practising never touches your real agent."),
   );
 }

@@ -40,7 +40,12 @@ export function renderWizard(ctx) {
   wizard ??= freshWizard();
   const root = h("section", { id: "screen-wizard", class: "screen wizard" });
   const view = { ctx, root, form: null, status: h("div", { id: "wizard-status", class: "wizard-status", role: "status" }) };
-  root.append(screenTitle("Create your agent"), h("p", { id: "wizard-progress", class: "step-count" }), stepList(), view.status, h("div", { class: "wizard-body" }));
+  root.append(
+    screenTitle("Create your agent"),
+    h("div", { class: "wizard-progress" }, h("p", { id: "wizard-progress", class: "step-count" }), stepList()),
+    view.status,
+    h("div", { class: "wizard-body" }),
+  );
   ctx
     .catalog()
     .then((catalog) => {
@@ -64,7 +69,7 @@ function showStep(view, n, { focus = true } = {}) {
   wizard.step = n;
   const { root } = view;
   root.setAttribute("data-step", String(n));
-  root.querySelector("#wizard-progress").textContent = `Step ${n} of ${STEPS.length}: ${STEPS[n - 1]}`;
+  root.querySelector("#wizard-progress").textContent = `Step ${n} of ${STEPS.length}`;
   for (const li of root.querySelectorAll("#wizard-steps li")) {
     const i = Number(li.dataset.step);
     li.classList.toggle("done", i < n);
@@ -243,16 +248,18 @@ async function finishWizard(view, { withService }) {
   handOver(ctx, { withService });
 }
 
-/** A field error goes under its field, on its step; anything else goes in the banner. */
+/**
+ * A field error goes under its field, on its step; anything else goes in the banner and
+ * the creator stays where they are. The step is redrawn either way, so buttons and notes
+ * reflect what now exists on Atelier (e.g. "Finish" instead of "Create my agent").
+ */
 function failed(view, step, error) {
-  if (wizard.step !== step) showStep(view, step, { focus: false });
-  if (view.form.applyServerError(error)) {
-    showResumeNote(view);
-    view.form.focusFirstInvalid();
-  } else {
-    showResumeNote(view);
-    view.ctx.showError(error);
-  }
+  const forAField = Boolean(error?.field || error?.problems?.length);
+  showStep(view, forAField ? step : wizard.step, { focus: false });
+  if (forAField && view.form.applyServerError(error)) return view.form.focusFirstInvalid();
+  view.ctx.showError(error);
+  // Keep the keyboard on the step's main button, so trying again is one key away.
+  view.root.querySelector("#wizard-finish, #wizard-next")?.focus({ preventScroll: true });
 }
 
 /** After a partial success, say plainly what exists already and how to go on. */

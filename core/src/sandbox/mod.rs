@@ -8,6 +8,7 @@ mod agents;
 mod app;
 mod auth;
 pub mod cli;
+pub mod simulate;
 mod control;
 mod ids;
 mod js;

@@ -136,7 +136,10 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
         if let Err(e) = self.queue.begin(&pending.order_id) {
             self.report(Problem::from(&e)).await?;
         }
-        let answer = self.market.deliver(&pending.order_id, &pending.delivery).await;
+        let answer = self
+            .market
+            .deliver(&pending.order_id, &pending.delivery)
+            .await;
         let end = self.clock.now();
         match answer {
             Ok(order) => self.delivered(&pending.order_id, order).await,
@@ -162,7 +165,11 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
 
     /// Re-reads every order to learn what became of deliveries that may have landed.
     async fn recheck(&mut self, start: SystemTime) -> Flow {
-        if self.ledger.try_spend(CallKind::DeliveryCheck, start).is_err() {
+        if self
+            .ledger
+            .try_spend(CallKind::DeliveryCheck, start)
+            .is_err()
+        {
             return Ok(());
         }
         self.report_ledger_problem().await?;
@@ -211,8 +218,7 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
                 }
                 None => {
                     let problem = Problem::from(&ApiError::NotFound {
-                        server_message: "The order is no longer listed for this agent."
-                            .to_owned(),
+                        server_message: "The order is no longer listed for this agent.".to_owned(),
                     });
                     self.give_up(&pending.order_id, problem).await?;
                 }
@@ -250,7 +256,11 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
         let not_before = match failure {
             Failure::RateLimited { until } => until,
             Failure::Network | Failure::Server => {
-                end + backoff(&self.policy, pending.attempts.saturating_add(1), &mut self.rng)
+                end + backoff(
+                    &self.policy,
+                    pending.attempts.saturating_add(1),
+                    &mut self.rng,
+                )
             }
         };
         if let Err(e) = self

@@ -6,31 +6,22 @@ use std::time::{Duration, SystemTime};
 
 pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> SystemTime;
-    /// Returns at `deadline` or soon after (at once if it has passed).
-    fn sleep_until(&self, deadline: SystemTime) -> impl Future<Output = ()> + Send;
+
+    /// Waits `d` on a steady timer. The watcher never sleeps for long at a time and reads
+    /// [`Clock::now`] again after each sleep, so a wall clock that jumps (set back, or
+    /// forward after a laptop wakes up) is noticed within moments.
+    fn sleep(&self, d: Duration) -> impl Future<Output = ()> + Send {
+        tokio::time::sleep(d)
+    }
 }
 
 /// The computer's clock.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;
 
-/// A sleeping timer does not count the time a laptop spends suspended. Waking up now and
-/// then to look at the wall clock means a check that fell due during suspension happens
-/// within this long after wake-up, not a whole interval late.
-const NAP: Duration = Duration::from_secs(15);
-
 impl Clock for SystemClock {
     fn now(&self) -> SystemTime {
         SystemTime::now()
-    }
-
-    async fn sleep_until(&self, deadline: SystemTime) {
-        while let Ok(left) = deadline.duration_since(SystemTime::now()) {
-            if left.is_zero() {
-                break;
-            }
-            tokio::time::sleep(left.min(NAP)).await;
-        }
     }
 }
 
@@ -50,15 +41,16 @@ impl TokioClock {
             origin: tokio::time::Instant::now(),
         }
     }
+
+    /// Waits until this clock reads `deadline` (at once if it already does).
+    pub async fn sleep_until(&self, deadline: SystemTime) {
+        let offset = deadline.duration_since(self.wall).unwrap_or_default();
+        tokio::time::sleep_until(self.origin + offset).await;
+    }
 }
 
 impl Clock for TokioClock {
     fn now(&self) -> SystemTime {
         self.wall + self.origin.elapsed()
-    }
-
-    async fn sleep_until(&self, deadline: SystemTime) {
-        let offset = deadline.duration_since(self.wall).unwrap_or_default();
-        tokio::time::sleep_until(self.origin + offset).await;
     }
 }

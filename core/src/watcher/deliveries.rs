@@ -163,6 +163,24 @@ impl PendingDeliveries {
         self.save()
     }
 
+    /// Brings every wait ending after `latest` forward to `latest` (the wall clock was
+    /// set back since it was planned).
+    pub fn rein_in(&mut self, latest: SystemTime) -> Result<(), StoreError> {
+        let latest_ms = to_ms(latest);
+        let mut changed = false;
+        for p in &mut self.items {
+            if p.not_before_ms.is_some_and(|ms| ms > latest_ms) {
+                p.not_before_ms = Some(latest_ms);
+                changed = true;
+            }
+        }
+        if changed {
+            self.save()
+        } else {
+            Ok(())
+        }
+    }
+
     /// Done, delivered or given up on: drop it from the queue.
     pub fn remove(&mut self, order_id: &str) -> Result<Option<PendingDelivery>, StoreError> {
         let Some(at) = self.items.iter().position(|p| p.order_id == order_id) else {
@@ -225,7 +243,9 @@ mod tests {
             to_ms(SystemTime::now())
         ));
         let (mut queue, _) = PendingDeliveries::open(&path).unwrap();
-        queue.queue("ord_1", delivery("https://x.io/a.png"), t(0)).unwrap();
+        queue
+            .queue("ord_1", delivery("https://x.io/a.png"), t(0))
+            .unwrap();
         queue.begin("ord_1").unwrap();
         drop(queue); // the app dies while the request is out
         let (queue, problem) = PendingDeliveries::open(&path).unwrap();
@@ -239,7 +259,9 @@ mod tests {
     #[test]
     fn a_retry_waits_its_turn_unless_the_network_comes_back() {
         let mut queue = PendingDeliveries::in_memory();
-        queue.queue("ord_1", delivery("https://x.io/a.png"), t(0)).unwrap();
+        queue
+            .queue("ord_1", delivery("https://x.io/a.png"), t(0))
+            .unwrap();
         queue.retry_later("ord_1", false, t(100)).unwrap();
         assert!(queue.due(t(50)).is_none());
         assert_eq!(queue.next_due(t(50)), Some(t(100)));
@@ -250,9 +272,13 @@ mod tests {
     #[test]
     fn confirming_again_keeps_the_uncertain_mark() {
         let mut queue = PendingDeliveries::in_memory();
-        queue.queue("ord_1", delivery("https://x.io/a.png"), t(0)).unwrap();
+        queue
+            .queue("ord_1", delivery("https://x.io/a.png"), t(0))
+            .unwrap();
         queue.begin("ord_1").unwrap();
-        queue.queue("ord_1", delivery("https://x.io/b.png"), t(5)).unwrap();
+        queue
+            .queue("ord_1", delivery("https://x.io/b.png"), t(5))
+            .unwrap();
         let pending = queue.get("ord_1").unwrap();
         assert!(pending.uncertain);
         assert_eq!(pending.delivery.deliverable_url, "https://x.io/b.png");

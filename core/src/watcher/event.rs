@@ -62,9 +62,13 @@ pub enum WatchEvent {
         budget_left: u32,
     },
     /// Paid orders seen for the first time: one event (one notification) for all of them.
-    NewOrders { orders: Vec<Order> },
+    NewOrders {
+        orders: Vec<Order>,
+    },
     /// The server accepted a delivery (or a re-read showed it had).
-    Delivered { order: Order },
+    Delivered {
+        order: Order,
+    },
     /// A delivery could not be sent for now; it stays queued (also across restarts).
     DeliveryRetrying {
         order_id: String,
@@ -72,9 +76,14 @@ pub enum WatchEvent {
         next_attempt: Option<Timestamp>,
     },
     /// The server refused a delivery for good; it has left the queue.
-    DeliveryFailed { order_id: String, problem: Problem },
+    DeliveryFailed {
+        order_id: String,
+        problem: Problem,
+    },
     /// A check failed, or the watcher's files could not be saved. It keeps going.
-    Problem { problem: Problem },
+    Problem {
+        problem: Problem,
+    },
     Paused,
     Resumed,
     Stopped,
@@ -91,7 +100,10 @@ pub enum WatchCommand {
     Resume,
     /// Queue a delivery the creator confirmed. It is validated first, kept on disk, and
     /// retried until the server accepts or refuses it.
-    Deliver { order_id: String, delivery: Delivery },
+    Deliver {
+        order_id: String,
+        delivery: Delivery,
+    },
     Stop,
 }
 

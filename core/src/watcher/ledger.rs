@@ -154,7 +154,12 @@ impl CallLedger {
     /// Limited calls of every kind that still count at `now`.
     pub fn used(&self, now: SystemTime) -> u32 {
         let since = self.window_start(now);
-        let n = self.calls.iter().rev().take_while(|(at, _)| *at > since).count();
+        let n = self
+            .calls
+            .iter()
+            .rev()
+            .take_while(|(at, _)| *at > since)
+            .count();
         u32::try_from(n).unwrap_or(u32::MAX)
     }
 
@@ -252,7 +257,11 @@ impl CallLedger {
         }
         // The call that must expire for the count to drop below the cap; with a cap of 0
         // nothing ever frees a slot, and a window from now is the honest answer.
-        let until = match counting.len().checked_sub(cap).and_then(|k| counting.get(k)) {
+        let until = match counting
+            .len()
+            .checked_sub(cap)
+            .and_then(|k| counting.get(k))
+        {
             Some(at) if cap > 0 => *at + self.budget.window,
             _ => now + self.budget.window,
         };
@@ -308,7 +317,9 @@ impl SharedLedger {
     pub fn lock(&self) -> MutexGuard<'_, CallLedger> {
         // A panic elsewhere while holding the lock leaves consistent data behind (every
         // method finishes its change before saving), so carrying on is safe.
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn try_spend(&self, kind: CallKind, now: SystemTime) -> Result<(), NotYet> {
@@ -357,7 +368,11 @@ mod tests {
         }
         let refused = ledger.try_spend(CallKind::OrdersPoll, t(300)).unwrap_err();
         assert_eq!(refused.reason, WaitReason::Budget);
-        assert_eq!(refused.until, t(3600), "the oldest poll has to expire first");
+        assert_eq!(
+            refused.until,
+            t(3600),
+            "the oldest poll has to expire first"
+        );
         for i in 0..6 {
             ledger.try_spend(CallKind::Deliver, t(300 + i)).unwrap();
         }
@@ -366,7 +381,10 @@ mod tests {
         // After the first poll expires, 29 count: a delivery fits, a poll does not.
         assert!(ledger.can_spend(CallKind::Deliver, t(3600)));
         assert!(!ledger.can_spend(CallKind::OrdersPoll, t(3600)));
-        assert_eq!(ledger.next_free_slot(CallKind::OrdersPoll, t(3600)), t(3660));
+        assert_eq!(
+            ledger.next_free_slot(CallKind::OrdersPoll, t(3600)),
+            t(3660)
+        );
     }
 
     #[test]

@@ -41,7 +41,10 @@ impl AtelierMarketplace {
 impl Marketplace for AtelierMarketplace {
     async fn payable_orders(&self) -> Result<Vec<Order>, ApiError> {
         self.client
-            .orders(&self.agent_id, &[OrderStatus::Paid, OrderStatus::InProgress])
+            .orders(
+                &self.agent_id,
+                &[OrderStatus::Paid, OrderStatus::InProgress],
+            )
             .await
     }
 

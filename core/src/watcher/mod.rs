@@ -34,8 +34,7 @@ pub use event::{Problem, WatchCommand, WatchEvent, WatchStatus};
 pub use ledger::{Budget, CallKind, CallLedger, NotYet, SharedLedger, WaitReason};
 pub use market::{AtelierMarketplace, Marketplace};
 pub use schedule::{
-    backoff, backoff_bounds, jittered_interval, plan_poll, rate_limit_wait, Plan, Policy,
-    Waiting,
+    backoff, backoff_bounds, jittered_interval, plan_poll, rate_limit_wait, Plan, Policy, Waiting,
 };
 pub use seen::{Admitted, SeenOrders, RETENTION};
 pub use store::StoreError;
@@ -51,6 +50,7 @@ pub const DELIVERIES_FILE: &str = "deliveries.json";
 /// Cutting one off is safe: a delivery is marked uncertain on disk before it is sent.
 const STOP_GRACE: Duration = Duration::from_secs(5);
 
+#[derive(Debug)]
 pub struct WatcherConfig {
     /// Where this agent's seen orders and pending deliveries are kept. One directory per
     /// agent: deliveries can only be sent with that agent's key.

@@ -1,7 +1,7 @@
 //! The watcher's loop: wait for the next thing that is due or for a command, do it, repeat.
 //! The calls themselves are in `act.rs`.
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use rand::rngs::StdRng;
 use tokio::sync::{mpsc, watch};
@@ -15,6 +15,9 @@ use super::schedule::{plan_poll, Plan, Policy, Waiting};
 use super::seen::SeenOrders;
 use crate::error::ApiError;
 use crate::validate;
+
+/// The longest the loop sleeps without looking at the clock again.
+const REVIEW_EVERY: Duration = Duration::from_secs(30);
 
 /// The app stopped listening: nobody would hear about new orders, so the watcher ends.
 pub(super) struct Closed;
@@ -81,36 +84,62 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
 
     async fn run_until_stopped(&mut self) -> Flow {
         for problem in std::mem::take(&mut self.startup_problems) {
-            self.problem = Some(problem.clone());
-            self.emit(WatchEvent::Problem { problem }).await?;
+            self.report(problem).await?;
+        }
+        // A start is a fresh chance for deliveries that were waiting out a network
+        // failure; 429 waits live in the ledger and still hold.
+        if let Err(e) = self.queue.all_due_now() {
+            self.report(Problem::from(&e)).await?;
         }
         loop {
             let now = self.clock.now();
+            self.rein_in(now).await?;
             let next = self.next_action(now);
-            let poll = self.poll_plan(now);
-            let snapshot = self.snapshot(now, poll);
-            self.status.send_if_modified(|old| {
-                let changed = *old != snapshot;
-                *old = snapshot;
-                changed
-            });
-            let wake = next.map(|(at, _)| at);
+            self.publish(now);
+            // Look up now and then even with nothing due: the budget left changes as calls
+            // expire, and a wall clock that jumped must not leave the watcher asleep.
+            let review = now + REVIEW_EVERY;
+            let (wake, action) = match next {
+                Some((at, action)) if at <= review => (at, Some(action)),
+                _ => (review, None),
+            };
             let command = tokio::select! {
                 biased;
                 command = self.commands.recv() => Some(command),
-                () = sleep_until(&self.clock, wake) => None,
+                () = self.clock.sleep(wake.duration_since(now).unwrap_or_default()) => None,
             };
             match command {
                 // Every handle is gone, or asked to stop.
                 Some(None | Some(WatchCommand::Stop)) => return Ok(()),
                 Some(Some(command)) => self.handle(command).await?,
                 None => {
-                    if let Some((_, action)) = next {
+                    if let Some(action) = action {
                         self.act(action).await?;
                     }
                 }
             }
         }
+    }
+
+    /// No wait may be longer than its rule allows from now. Waits are wall-clock times
+    /// (they must mean the same after a restart), so a clock set back would otherwise
+    /// stretch them by as much.
+    async fn rein_in(&mut self, now: SystemTime) -> Flow {
+        let p = &self.policy;
+        let longest = match self.poll_why {
+            Waiting::Interval => p.interval.mul_f64(1.0 + p.jitter.clamp(0.0, 0.9)),
+            Waiting::Backoff => p.backoff_cap,
+            Waiting::RateLimit => Duration::from_secs(3600),
+            _ => Duration::ZERO,
+        };
+        self.poll_wanted = self.poll_wanted.min(now + longest);
+        self.last_poll = self.last_poll.map(|at| at.min(now));
+        self.probe_at = self.probe_at.min(now + p.probe_interval);
+        let longest_delivery_wait = p.backoff_cap.max(Duration::from_secs(3600));
+        if let Err(e) = self.queue.rein_in(now + longest_delivery_wait) {
+            self.report(Problem::from(&e)).await?;
+        }
+        Ok(())
     }
 
     async fn act(&mut self, action: Action) -> Flow {
@@ -157,11 +186,13 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
         match command {
             WatchCommand::CheckNow => {
                 self.check_once = self.paused;
-                self.want_poll_now(now);
                 if self.offline {
-                    // A probe costs nothing; a poll that cannot get through would.
+                    // A probe costs nothing; a poll that cannot get through would. The
+                    // poll follows if the probe gets through.
                     self.probe_at = now;
                     self.poll_after_probe = true;
+                } else {
+                    self.want_poll_now(now);
                 }
             }
             WatchCommand::Pause => {
@@ -178,20 +209,18 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
                     self.emit(WatchEvent::Resumed).await?;
                 }
             }
-            WatchCommand::Deliver { order_id, delivery } => {
-                match validate::delivery(&delivery) {
-                    Err(invalid) => {
-                        let problem = Problem::from(&ApiError::Invalid(invalid));
-                        self.emit(WatchEvent::DeliveryFailed { order_id, problem })
-                            .await?;
-                    }
-                    Ok(clean) => {
-                        if let Err(e) = self.queue.queue(&order_id, clean, now) {
-                            self.report(Problem::from(&e)).await?;
-                        }
+            WatchCommand::Deliver { order_id, delivery } => match validate::delivery(&delivery) {
+                Err(invalid) => {
+                    let problem = Problem::from(&ApiError::Invalid(invalid));
+                    self.emit(WatchEvent::DeliveryFailed { order_id, problem })
+                        .await?;
+                }
+                Ok(clean) => {
+                    if let Err(e) = self.queue.queue(&order_id, clean, now) {
+                        self.report(Problem::from(&e)).await?;
                     }
                 }
-            }
+            },
             WatchCommand::Stop => {}
         }
         Ok(())
@@ -221,7 +250,19 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
         }
     }
 
+    /// Updates the status for the UI (subscribers hear only of real changes).
+    fn publish(&self, now: SystemTime) {
+        let snapshot = self.snapshot(now, self.poll_plan(now));
+        self.status.send_if_modified(|old| {
+            let changed = *old != snapshot;
+            *old = snapshot;
+            changed
+        });
+    }
+
+    /// Tells the app, with the status already saying the same.
     pub(super) async fn emit(&self, event: WatchEvent) -> Flow {
+        self.publish(self.clock.now());
         self.events.send(event).await.map_err(|_| Closed)
     }
 
@@ -247,12 +288,5 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
             }
             None => Ok(()),
         }
-    }
-}
-
-async fn sleep_until<C: Clock>(clock: &C, wake: Option<SystemTime>) {
-    match wake {
-        Some(at) => clock.sleep_until(at).await,
-        None => std::future::pending().await,
     }
 }

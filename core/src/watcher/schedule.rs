@@ -175,14 +175,20 @@ mod tests {
             .iter()
             .all(|w| *w >= Duration::from_secs(135) && *w <= Duration::from_secs(165)));
         let mean = waits.iter().sum::<Duration>() / 2000;
-        assert!(mean > Duration::from_secs(147) && mean < Duration::from_secs(153), "{mean:?}");
+        assert!(
+            mean > Duration::from_secs(147) && mean < Duration::from_secs(153),
+            "{mean:?}"
+        );
     }
 
     #[test]
     fn backoff_doubles_from_the_base_and_never_passes_the_cap() {
         let policy = Policy::default();
         let (low, high) = backoff_bounds(&policy);
-        assert_eq!((low, high), (Duration::from_secs(30), Duration::from_secs(900)));
+        assert_eq!(
+            (low, high),
+            (Duration::from_secs(30), Duration::from_secs(900))
+        );
         let mut rng = StdRng::seed_from_u64(11);
         for failures in 1..=40 {
             for _ in 0..50 {
@@ -228,7 +234,14 @@ mod tests {
         for i in 0..24 {
             ledger.record(CallKind::OrdersPoll, t(i * 100));
         }
-        let plan = plan_poll(&policy, t(2400), Waiting::Now, Some(t(2300)), &ledger, t(2400));
+        let plan = plan_poll(
+            &policy,
+            t(2400),
+            Waiting::Now,
+            Some(t(2300)),
+            &ledger,
+            t(2400),
+        );
         assert_eq!(
             plan,
             Plan {
@@ -237,7 +250,14 @@ mod tests {
             }
         );
         // Room in the budget: only the minimum gap delays a Check now.
-        let plan = plan_poll(&policy, t(4000), Waiting::Now, Some(t(3995)), &ledger, t(4000));
+        let plan = plan_poll(
+            &policy,
+            t(4000),
+            Waiting::Now,
+            Some(t(3995)),
+            &ledger,
+            t(4000),
+        );
         assert_eq!(plan.at, t(4005));
         ledger.note_rate_limited(t(5000));
         let plan = plan_poll(&policy, t(4000), Waiting::Now, None, &ledger, t(4000));

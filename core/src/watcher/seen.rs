@@ -188,7 +188,10 @@ mod tests {
         );
         let ids: Vec<_> = first.new.iter().map(|o| o.id.as_str()).collect();
         assert_eq!(ids, ["a", "c"]);
-        let again = seen.admit(&[order("a", OrderStatus::Paid), order("d", OrderStatus::Paid)], t(0));
+        let again = seen.admit(
+            &[order("a", OrderStatus::Paid), order("d", OrderStatus::Paid)],
+            t(0),
+        );
         let ids: Vec<_> = again.new.iter().map(|o| o.id.as_str()).collect();
         assert_eq!(ids, ["d"]);
     }
@@ -198,7 +201,10 @@ mod tests {
         let mut seen = SeenOrders::in_memory();
         seen.admit(&[order("old", OrderStatus::Paid)], t(0));
         // Still waiting on the creator 100 days later: still known, not new.
-        assert!(seen.admit(&[order("old", OrderStatus::Paid)], t(100)).new.is_empty());
+        assert!(seen
+            .admit(&[order("old", OrderStatus::Paid)], t(100))
+            .new
+            .is_empty());
         seen.admit(&[], t(189));
         assert!(seen.contains("old"));
         seen.admit(&[], t(191));
@@ -214,10 +220,16 @@ mod tests {
         ));
         let (mut seen, problem) = SeenOrders::open(&path).unwrap();
         assert!(problem.is_none());
-        assert_eq!(seen.admit(&[order("a", OrderStatus::Paid)], t(0)).new.len(), 1);
+        assert_eq!(
+            seen.admit(&[order("a", OrderStatus::Paid)], t(0)).new.len(),
+            1
+        );
         drop(seen);
         let (mut reopened, _) = SeenOrders::open(&path).unwrap();
-        assert!(reopened.admit(&[order("a", OrderStatus::Paid)], t(1)).new.is_empty());
+        assert!(reopened
+            .admit(&[order("a", OrderStatus::Paid)], t(1))
+            .new
+            .is_empty());
         assert_eq!(reopened.first_seen("a"), Some(t(0)));
         let _ = std::fs::remove_file(&path);
     }

@@ -4,7 +4,9 @@ use atelier_core::settings::Mode;
 use secrecy::ExposeSecret;
 use serde::Serialize;
 
-use super::Desk;
+use tauri::{AppHandle, Runtime};
+
+use super::{follow_session, Desk};
 
 #[tauri::command]
 pub async fn session(desk: Desk<'_>) -> Result<SessionView, SessionError> {
@@ -12,8 +14,15 @@ pub async fn session(desk: Desk<'_>) -> Result<SessionView, SessionError> {
 }
 
 #[tauri::command]
-pub async fn choose_mode(desk: Desk<'_>, mode: Mode, live_base_url: Option<String>) -> Result<SessionView, SessionError> {
-    desk.choose_mode(mode, live_base_url.as_deref()).await
+pub async fn choose_mode<R: Runtime>(
+    app: AppHandle<R>,
+    desk: Desk<'_>,
+    mode: Mode,
+    live_base_url: Option<String>,
+) -> Result<SessionView, SessionError> {
+    let view = desk.choose_mode(mode, live_base_url.as_deref()).await?;
+    follow_session(&app).await;
+    Ok(view)
 }
 
 #[tauri::command]
@@ -22,8 +31,10 @@ pub async fn dismiss_notice(desk: Desk<'_>) -> Result<SessionView, SessionError>
 }
 
 #[tauri::command]
-pub async fn retry_keyring(desk: Desk<'_>) -> Result<SessionView, SessionError> {
-    Ok(desk.retry_keyring().await)
+pub async fn retry_keyring<R: Runtime>(app: AppHandle<R>, desk: Desk<'_>) -> Result<SessionView, SessionError> {
+    let view = desk.retry_keyring().await;
+    follow_session(&app).await;
+    Ok(view)
 }
 
 /// The one answer that carries the API key: the page shows it once, for copying.
@@ -35,8 +46,9 @@ pub struct NewAccount {
 }
 
 #[tauri::command]
-pub async fn register(desk: Desk<'_>, form: NewAgent) -> Result<NewAccount, SessionError> {
+pub async fn register<R: Runtime>(app: AppHandle<R>, desk: Desk<'_>, form: NewAgent) -> Result<NewAccount, SessionError> {
     let registered = desk.register(&form).await?;
+    follow_session(&app).await;
     Ok(NewAccount {
         agent_id: registered.agent_id,
         api_key: registered.api_key.expose_secret().to_owned(),
@@ -45,11 +57,20 @@ pub async fn register(desk: Desk<'_>, form: NewAgent) -> Result<NewAccount, Sess
 }
 
 #[tauri::command]
-pub async fn sign_in(desk: Desk<'_>, agent_id: String, api_key: String) -> Result<SessionView, SessionError> {
-    desk.sign_in(&agent_id, &api_key).await
+pub async fn sign_in<R: Runtime>(
+    app: AppHandle<R>,
+    desk: Desk<'_>,
+    agent_id: String,
+    api_key: String,
+) -> Result<SessionView, SessionError> {
+    let view = desk.sign_in(&agent_id, &api_key).await?;
+    follow_session(&app).await;
+    Ok(view)
 }
 
 #[tauri::command]
-pub async fn sign_out(desk: Desk<'_>) -> Result<SessionView, SessionError> {
-    desk.sign_out().await
+pub async fn sign_out<R: Runtime>(app: AppHandle<R>, desk: Desk<'_>) -> Result<SessionView, SessionError> {
+    let view = desk.sign_out().await?;
+    follow_session(&app).await;
+    Ok(view)
 }
