@@ -173,6 +173,8 @@ async function retryKeyring(button = document.getElementById("keyring-retry")) {
       setSession(view);
       if (view.signed_in !== before?.signed_in && !SCREENS[app.current]?.lockMode) goHome();
       if (!banner.keyringTrouble(view)) banner.showSuccess("The keyring works again: your API key is stored safely.");
+      // The banner was redrawn: keep the keyboard on its (new) Retry button.
+      else if (button) document.getElementById(button.id)?.focus();
       return view;
     } catch (error) {
       banner.showError(error);

@@ -33,30 +33,51 @@ pub fn for_new_orders(orders: &[Order]) -> Option<Alert> {
             })
         }
         several => {
-            let named: Vec<String> =
-                several.iter().take(2).map(|o| format!("{} ({})", service_of(o), price_of(o))).collect();
+            let named: Vec<String> = several
+                .iter()
+                .take(2)
+                .map(|o| format!("{} ({})", service_of(o), price_of(o)))
+                .collect();
             let rest = several.len() - named.len();
             let list = if rest > 0 {
                 format!("{} and {rest} more", named.join(", "))
             } else {
                 named.join(" and ")
             };
-            Some(Alert { title: format!("{} new paid orders", several.len()), body: as_text(&list), text: list, order_ids })
+            Some(Alert {
+                title: format!("{} new paid orders", several.len()),
+                body: as_text(&list),
+                text: list,
+                order_ids,
+            })
         }
     }
 }
 
 fn service_of(order: &Order) -> String {
-    one_line(order.service_title.as_deref().filter(|t| !t.trim().is_empty()).unwrap_or("your service"))
+    one_line(
+        order
+            .service_title
+            .as_deref()
+            .filter(|t| !t.trim().is_empty())
+            .unwrap_or("your service"),
+    )
 }
 
 fn price_of(order: &Order) -> String {
-    order.quoted_price_usd.as_ref().map(|p| p.display()).unwrap_or_else(|| "price on request".to_owned())
+    order
+        .quoted_price_usd
+        .as_ref()
+        .map(|p| p.display())
+        .unwrap_or_else(|| "price on request".to_owned())
 }
 
 /// Control characters and line breaks out, runs of spaces folded.
 fn one_line(text: &str) -> String {
-    text.split(|c: char| c.is_whitespace() || c.is_control()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+    text.split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The start of `text`, cut at a word boundary, with an ellipsis when cut.
@@ -76,7 +97,9 @@ fn excerpt(text: &str, max_chars: usize) -> String {
 /// Notification servers (GNOME Shell, dunst, …) render a small HTML subset in the body;
 /// escaping keeps a brief like `<b>` or `<a href>` exactly as the client typed it.
 fn as_text(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// Whether anything on this desktop will show a notification. The notification plugin
@@ -108,7 +131,13 @@ mod tests {
 
     #[test]
     fn one_order_names_the_service_the_price_and_the_start_of_the_brief() {
-        let alert = for_new_orders(&[order("ord_1", "Custom Avatar", "5", "A cyberpunk avatar\nwith neon accents")]).unwrap();
+        let alert = for_new_orders(&[order(
+            "ord_1",
+            "Custom Avatar",
+            "5",
+            "A cyberpunk avatar\nwith neon accents",
+        )])
+        .unwrap();
         assert_eq!(alert.title, "New order: Custom Avatar — $5.00");
         assert_eq!(alert.body, "A cyberpunk avatar with neon accents");
         assert_eq!(alert.order_ids, ["ord_1"]);
@@ -124,10 +153,22 @@ mod tests {
 
     #[test]
     fn markup_in_a_brief_stays_text() {
-        let alert = for_new_orders(&[order("ord_1", "<i>Avatars</i>", "5", "<b>urgent</b> & <a href='x'>see</a>")]).unwrap();
-        assert_eq!(alert.body, "&lt;b&gt;urgent&lt;/b&gt; &amp; &lt;a href='x'&gt;see&lt;/a&gt;");
+        let alert = for_new_orders(&[order(
+            "ord_1",
+            "<i>Avatars</i>",
+            "5",
+            "<b>urgent</b> & <a href='x'>see</a>",
+        )])
+        .unwrap();
+        assert_eq!(
+            alert.body,
+            "&lt;b&gt;urgent&lt;/b&gt; &amp; &lt;a href='x'&gt;see&lt;/a&gt;"
+        );
         assert!(!alert.body.contains('<'));
-        assert_eq!(alert.text, "<b>urgent</b> & <a href='x'>see</a>", "the in-app alert shows it as typed");
+        assert_eq!(
+            alert.text, "<b>urgent</b> & <a href='x'>see</a>",
+            "the in-app alert shows it as typed"
+        );
     }
 
     #[test]
@@ -139,9 +180,15 @@ mod tests {
         ];
         let alert = for_new_orders(&orders).unwrap();
         assert_eq!(alert.title, "3 new paid orders");
-        assert_eq!(alert.body, "Avatars ($5.00), Promo video ($7.50) and 1 more");
+        assert_eq!(
+            alert.body,
+            "Avatars ($5.00), Promo video ($7.50) and 1 more"
+        );
         assert_eq!(alert.order_ids.len(), 3);
-        assert_eq!(for_new_orders(&orders[..2]).unwrap().body, "Avatars ($5.00) and Promo video ($7.50)");
+        assert_eq!(
+            for_new_orders(&orders[..2]).unwrap().body,
+            "Avatars ($5.00) and Promo video ($7.50)"
+        );
         assert_eq!(for_new_orders(&[]), None);
     }
 }

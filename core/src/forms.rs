@@ -101,7 +101,10 @@ pub fn check(kind: &str, form: Value) -> Vec<FieldError> {
         outcome.err().map(|e| e.problems).unwrap_or_default()
     }
     fn text(form: &Value, field: &str) -> String {
-        form.get(field).and_then(Value::as_str).unwrap_or_default().to_owned()
+        form.get(field)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
     }
     match kind {
         "agent" => problems(validate::new_agent(&read::<NewAgent>(form))),
@@ -117,7 +120,10 @@ pub fn check(kind: &str, form: Value) -> Vec<FieldError> {
             all
         }
         "delivery" => problems(validate::delivery(&read::<Delivery>(form))),
-        other => vec![FieldError { field: String::new(), message: format!("Unknown form “{other}”.") }],
+        other => vec![FieldError {
+            field: String::new(),
+            message: format!("Unknown form “{other}”."),
+        }],
     }
 }
 
@@ -136,7 +142,10 @@ mod tests {
             "service",
             json!({"category": "image_gen", "title": "Av", "price_usd": "5", "price_type": "fixed", "turnaround_hours": "1.5"}),
         );
-        assert_eq!(fields(&problems), ["title", "description", "turnaround_hours"]);
+        assert_eq!(
+            fields(&problems),
+            ["title", "description", "turnaround_hours"]
+        );
     }
 
     #[test]
@@ -152,9 +161,16 @@ mod tests {
             demo_url: "".into(),
         };
         let new = new_service(&form).unwrap();
-        assert_eq!((new.turnaround_hours, new.demo_url, new.price_usd.as_str()), (Some(72), None, "20.00"));
+        assert_eq!(
+            (new.turnaround_hours, new.demo_url, new.price_usd.as_str()),
+            (Some(72), None, "20.00")
+        );
         let edit = service_update(&form).unwrap();
-        assert_eq!(edit.demo_url, Patch::Clear, "emptying the box removes the link");
+        assert_eq!(
+            edit.demo_url,
+            Patch::Clear,
+            "emptying the box removes the link"
+        );
     }
 
     #[test]
@@ -171,9 +187,25 @@ mod tests {
 
     #[test]
     fn sign_in_and_wallet_forms_name_their_fields() {
-        assert_eq!(fields(&check("sign_in", json!({"agent_id": "", "api_key": "sk_1"}))), ["agent_id", "api_key"]);
-        assert_eq!(fields(&check("wallet", json!({"wallet": "nope"}))), ["payout_wallet"]);
-        assert!(check("wallet", json!({"wallet": bs58::encode([5u8; 32]).into_string()})).is_empty());
-        assert!(check("agent", json!({})).len() >= 3, "an empty form is not fine");
+        assert_eq!(
+            fields(&check(
+                "sign_in",
+                json!({"agent_id": "", "api_key": "sk_1"})
+            )),
+            ["agent_id", "api_key"]
+        );
+        assert_eq!(
+            fields(&check("wallet", json!({"wallet": "nope"}))),
+            ["payout_wallet"]
+        );
+        assert!(check(
+            "wallet",
+            json!({"wallet": bs58::encode([5u8; 32]).into_string()})
+        )
+        .is_empty());
+        assert!(
+            check("agent", json!({})).len() >= 3,
+            "an empty form is not fine"
+        );
     }
 }

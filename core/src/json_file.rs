@@ -18,13 +18,19 @@ pub fn load<T: DeserializeOwned>(path: &Path) -> io::Result<Option<T>> {
         Err(e) => return Err(e),
     };
     serde_json::from_slice(&bytes).map(Some).map_err(|e| {
-        io::Error::new(io::ErrorKind::InvalidData, format!("{} is damaged: {e}", path.display()))
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{} is damaged: {e}", path.display()),
+        )
     })
 }
 
 pub fn save<T: Serialize + ?Sized>(path: &Path, value: &T) -> io::Result<()> {
     let json = serde_json::to_vec_pretty(value).map_err(io::Error::other)?;
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     fs::create_dir_all(dir)?;
     let temp = temp_path(path);
     let written = (|| {
@@ -65,7 +71,9 @@ pub fn set_aside(path: &Path) -> io::Result<PathBuf> {
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "data.json".to_owned())
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "data.json".to_owned())
 }
 
 fn temp_path(path: &Path) -> PathBuf {
@@ -93,7 +101,10 @@ mod tests {
         save(&path, &vec![1u32, 2, 3]).unwrap();
         save(&path, &vec![4u32]).unwrap();
         assert_eq!(load::<Vec<u32>>(&path).unwrap(), Some(vec![4]));
-        let entries: Vec<_> = fs::read_dir(path.parent().unwrap()).unwrap().flatten().collect();
+        let entries: Vec<_> = fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .flatten()
+            .collect();
         assert_eq!(entries.len(), 1, "no temporary file is left behind");
         fs::remove_dir_all(path.parent().unwrap().parent().unwrap()).ok();
     }
@@ -103,7 +114,10 @@ mod tests {
         let path = scratch();
         fs::create_dir_all(path.parent().unwrap()).unwrap();
         fs::write(&path, b"{\"half\": ").unwrap();
-        assert_eq!(load::<serde_json::Value>(&path).unwrap_err().kind(), io::ErrorKind::InvalidData);
+        assert_eq!(
+            load::<serde_json::Value>(&path).unwrap_err().kind(),
+            io::ErrorKind::InvalidData
+        );
         let aside = set_aside(&path).unwrap();
         assert!(aside.exists() && !path.exists());
         fs::remove_dir_all(path.parent().unwrap().parent().unwrap()).ok();

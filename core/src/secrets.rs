@@ -48,8 +48,12 @@ impl From<keyring::Error> for KeyringError {
     fn from(err: keyring::Error) -> Self {
         match err {
             keyring::Error::NoStorageAccess(_) => KeyringError::Locked,
-            keyring::Error::PlatformFailure(e) => KeyringError::Unavailable { detail: e.to_string() },
-            other => KeyringError::Failed { detail: other.to_string() },
+            keyring::Error::PlatformFailure(e) => KeyringError::Unavailable {
+                detail: e.to_string(),
+            },
+            other => KeyringError::Failed {
+                detail: other.to_string(),
+            },
         }
     }
 }
@@ -67,7 +71,9 @@ pub struct OsKeyring {
 
 impl OsKeyring {
     pub fn new(service: impl Into<String>) -> OsKeyring {
-        OsKeyring { service: service.into() }
+        OsKeyring {
+            service: service.into(),
+        }
     }
 
     fn entry(&self, account: &str) -> Result<keyring::Entry, KeyringError> {
@@ -85,7 +91,9 @@ impl KeyStore for OsKeyring {
     }
 
     fn write(&self, account: &str, key: &SecretString) -> Result<(), KeyringError> {
-        self.entry(account)?.set_password(key.expose_secret()).map_err(KeyringError::from)
+        self.entry(account)?
+            .set_password(key.expose_secret())
+            .map_err(KeyringError::from)
     }
 
     fn remove(&self, account: &str) -> Result<(), KeyringError> {
@@ -123,7 +131,12 @@ impl MemoryKeyring {
     }
 
     fn check(&self) -> Result<(), KeyringError> {
-        match self.broken.lock().unwrap_or_else(|p| p.into_inner()).clone() {
+        match self
+            .broken
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+        {
             Some(err) => Err(err),
             None => Ok(()),
         }
@@ -146,7 +159,10 @@ impl KeyStore for MemoryKeyring {
 
     fn remove(&self, account: &str) -> Result<(), KeyringError> {
         self.check()?;
-        self.keys.lock().unwrap_or_else(|p| p.into_inner()).remove(account);
+        self.keys
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(account);
         Ok(())
     }
 }

@@ -147,7 +147,11 @@ impl Session {
             settings_file,
             practice_data: paths.practice_data,
             keys,
-            state: Mutex::new(State { settings, notice, ..State::default() }),
+            state: Mutex::new(State {
+                settings,
+                notice,
+                ..State::default()
+            }),
         };
         let mut state = session.state.lock().await;
         if let Some(mode) = state.settings.mode {
@@ -166,7 +170,11 @@ impl Session {
 
     /// Switches to `mode`; for the real marketplace, `live_base_url` (when given) is the
     /// address chosen under Advanced, checked before anything is saved.
-    pub async fn choose_mode(&self, mode: Mode, live_base_url: Option<&str>) -> Result<SessionView, SessionError> {
+    pub async fn choose_mode(
+        &self,
+        mode: Mode,
+        live_base_url: Option<&str>,
+    ) -> Result<SessionView, SessionError> {
         let mut state = self.state.lock().await;
         let mut settings = state.settings.clone();
         settings.mode = Some(mode);
@@ -193,13 +201,27 @@ impl Session {
         let mode = state.settings.mode.ok_or(SessionError::NoMode)?;
         let client = state.client.clone().ok_or(SessionError::NoMode)?;
         let registration = client.register(form).await?;
-        self.remember(&mut state, mode, &registration.agent_id, registration.api_key.clone()).await?;
-        Ok(Registered { agent_id: registration.agent_id, api_key: registration.api_key, view: self.view_of(&state) })
+        self.remember(
+            &mut state,
+            mode,
+            &registration.agent_id,
+            registration.api_key.clone(),
+        )
+        .await?;
+        Ok(Registered {
+            agent_id: registration.agent_id,
+            api_key: registration.api_key,
+            view: self.view_of(&state),
+        })
     }
 
     /// Signs in with an existing agent: the key must open that agent's profile on the
     /// active marketplace before it is kept.
-    pub async fn sign_in(&self, agent_id: &str, api_key: &str) -> Result<SessionView, SessionError> {
+    pub async fn sign_in(
+        &self,
+        agent_id: &str,
+        api_key: &str,
+    ) -> Result<SessionView, SessionError> {
         let (agent_id, key) = match (validate::agent_id(agent_id), validate::api_key(api_key)) {
             (Ok(id), Ok(key)) => (id, key),
             (id, key) => {
@@ -224,7 +246,10 @@ impl Session {
         if profile.id != agent_id {
             return Err(ValidationErrors::single(
                 "agent_id",
-                format!("This key belongs to a different agent ({}). Check the agent ID.", profile.id),
+                format!(
+                    "This key belongs to a different agent ({}). Check the agent ID.",
+                    profile.id
+                ),
             )
             .into());
         }
@@ -248,7 +273,11 @@ impl Session {
         state.agent = None;
         state.keyring_problem = None;
         state.unsaved = None;
-        state.client = state.client.take().map(|c| AtelierClient::new(c.base_url().clone())).transpose()?;
+        state.client = state
+            .client
+            .take()
+            .map(|c| AtelierClient::new(c.base_url().clone()))
+            .transpose()?;
         Ok(self.view_of(&state))
     }
 
@@ -274,13 +303,32 @@ impl Session {
         }
     }
 
+    /// The active mode, for everything that is counted per marketplace.
+    pub async fn mode(&self) -> Result<Mode, SessionError> {
+        self.state
+            .lock()
+            .await
+            .settings
+            .mode
+            .ok_or(SessionError::NoMode)
+    }
+
     /// The practice marketplace's address, when Practice mode is running.
     pub async fn practice_url(&self) -> Option<String> {
-        self.state.lock().await.practice.as_ref().map(Sandbox::base_url)
+        self.state
+            .lock()
+            .await
+            .practice
+            .as_ref()
+            .map(Sandbox::base_url)
     }
 
     /// Practice mode only: a pretend client pays for `service_id` (or the newest service).
-    pub async fn simulate_order(&self, service_id: Option<&str>, brief: Option<&str>) -> Result<Order, SessionError> {
+    pub async fn simulate_order(
+        &self,
+        service_id: Option<&str>,
+        brief: Option<&str>,
+    ) -> Result<Order, SessionError> {
         let base = self.practice_url().await.ok_or(SessionError::NotPractice)?;
         let (client, agent_id) = self.agent().await?;
         let service_id = match service_id {
@@ -293,14 +341,19 @@ impl Session {
                 .ok_or(SessionError::NoService)?,
         };
         let brief = brief.map(str::to_owned).unwrap_or_else(practice_brief);
-        simulate::paid_order(&base, &service_id, &brief).await.map_err(SessionError::Api)
+        simulate::paid_order(&base, &service_id, &brief)
+            .await
+            .map_err(SessionError::Api)
     }
 
     pub async fn preferences(&self) -> Preferences {
         self.state.lock().await.settings.preferences.clone()
     }
 
-    pub async fn set_preferences(&self, preferences: Preferences) -> Result<Preferences, SessionError> {
+    pub async fn set_preferences(
+        &self,
+        preferences: Preferences,
+    ) -> Result<Preferences, SessionError> {
         let mut state = self.state.lock().await;
         let mut settings = state.settings.clone();
         settings.preferences = preferences;
@@ -324,11 +377,20 @@ impl Session {
             }
             Mode::Practice => {
                 if state.practice.is_none() {
-                    let config = SandboxConfig { data_file: Some(self.practice_data.clone()), ..Default::default() };
-                    let sandbox = Sandbox::start(config).await.map_err(|e| SessionError::Practice(e.to_string()))?;
+                    let config = SandboxConfig {
+                        data_file: Some(self.practice_data.clone()),
+                        ..Default::default()
+                    };
+                    let sandbox = Sandbox::start(config)
+                        .await
+                        .map_err(|e| SessionError::Practice(e.to_string()))?;
                     state.practice = Some(sandbox);
                 }
-                let url = state.practice.as_ref().map(Sandbox::base_url).unwrap_or_default();
+                let url = state
+                    .practice
+                    .as_ref()
+                    .map(Sandbox::base_url)
+                    .unwrap_or_default();
                 BaseUrl::parse(&url).map_err(|e| SessionError::Practice(e.to_string()))?
             }
         };
@@ -338,13 +400,20 @@ impl Session {
         if let Some(agent_id) = state.settings.account(mode).agent_id.clone() {
             let keys = self.keys.clone();
             let account = account_name(mode.as_str(), &agent_id);
-            let unsaved = state.unsaved.take().filter(|u| u.mode == mode && u.agent_id == agent_id);
+            let unsaved = state
+                .unsaved
+                .take()
+                .filter(|u| u.mode == mode && u.agent_id == agent_id);
             match unsaved {
                 // A key the keyring refused earlier: try to save it again.
                 Some(pending) => {
                     let key = pending.key.clone();
                     let saved = blocking(move || keys.write(&account, &key)).await;
-                    state.agent = Some(SignedIn { agent_id, key_hint: hint(&pending.key), saved: saved.is_ok() });
+                    state.agent = Some(SignedIn {
+                        agent_id,
+                        key_hint: hint(&pending.key),
+                        saved: saved.is_ok(),
+                    });
                     client = client.signed_in(pending.key.clone());
                     if let Err(problem) = saved {
                         state.keyring_problem = Some(problem);
@@ -353,7 +422,11 @@ impl Session {
                 }
                 None => match blocking(move || keys.read(&account)).await {
                     Ok(Some(key)) => {
-                        state.agent = Some(SignedIn { agent_id, key_hint: hint(&key), saved: true });
+                        state.agent = Some(SignedIn {
+                            agent_id,
+                            key_hint: hint(&key),
+                            saved: true,
+                        });
                         client = client.signed_in(key);
                     }
                     Ok(None) => {
@@ -371,7 +444,13 @@ impl Session {
     }
 
     /// Keeps a verified key: in the keyring when possible, always in the client.
-    async fn remember(&self, state: &mut State, mode: Mode, agent_id: &str, key: SecretString) -> Result<(), SessionError> {
+    async fn remember(
+        &self,
+        state: &mut State,
+        mode: Mode,
+        agent_id: &str,
+        key: SecretString,
+    ) -> Result<(), SessionError> {
         let mut settings = state.settings.clone();
         settings.account_mut(mode).agent_id = Some(agent_id.to_owned());
         self.save(state, settings)?;
@@ -379,19 +458,29 @@ impl Session {
         let account = account_name(mode.as_str(), agent_id);
         let to_store = key.clone();
         let saved = blocking(move || keys.write(&account, &to_store)).await;
-        state.agent = Some(SignedIn { agent_id: agent_id.to_owned(), key_hint: hint(&key), saved: saved.is_ok() });
+        state.agent = Some(SignedIn {
+            agent_id: agent_id.to_owned(),
+            key_hint: hint(&key),
+            saved: saved.is_ok(),
+        });
         state.client = state.client.take().map(|c| c.signed_in(key.clone()));
         state.unsaved = None;
         state.keyring_problem = None;
         if let Err(problem) = saved {
             state.keyring_problem = Some(problem);
-            state.unsaved = Some(Unsaved { mode, agent_id: agent_id.to_owned(), key });
+            state.unsaved = Some(Unsaved {
+                mode,
+                agent_id: agent_id.to_owned(),
+                key,
+            });
         }
         Ok(())
     }
 
     fn save(&self, state: &mut State, settings: Settings) -> Result<(), SessionError> {
-        self.settings_file.save(&settings).map_err(|e| SessionError::Settings(e.to_string()))?;
+        self.settings_file
+            .save(&settings)
+            .map_err(|e| SessionError::Settings(e.to_string()))?;
         state.settings = settings;
         Ok(())
     }
@@ -400,7 +489,11 @@ impl Session {
         SessionView {
             mode: state.settings.mode,
             base_url: state.client.as_ref().map(|c| c.base_url().to_string()),
-            live_base_url: state.settings.live_base_url.clone().unwrap_or_else(|| DEFAULT_BASE_URL.to_owned()),
+            live_base_url: state
+                .settings
+                .live_base_url
+                .clone()
+                .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned()),
             default_base_url: DEFAULT_BASE_URL,
             signed_in: state.agent.is_some(),
             agent_id: state.agent.as_ref().map(|a| a.agent_id.clone()),
@@ -436,7 +529,9 @@ fn hint(key: &SecretString) -> String {
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, KeyringError> + Send + 'static,
 ) -> Result<T, KeyringError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .unwrap_or_else(|e| Err(KeyringError::Failed { detail: e.to_string() }))
+    tokio::task::spawn_blocking(f).await.unwrap_or_else(|e| {
+        Err(KeyringError::Failed {
+            detail: e.to_string(),
+        })
+    })
 }

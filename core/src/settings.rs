@@ -44,7 +44,10 @@ pub struct Preferences {
 
 impl Default for Preferences {
     fn default() -> Self {
-        Preferences { notifications: true, start_on_login: false }
+        Preferences {
+            notifications: true,
+            start_on_login: false,
+        }
     }
 }
 
@@ -121,7 +124,8 @@ mod tests {
     use super::*;
 
     fn scratch(name: &str) -> SettingsFile {
-        let dir = std::env::temp_dir().join(format!("atelier-settings-{}-{name}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("atelier-settings-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         SettingsFile::new(dir.join("settings.json"))
     }
@@ -138,7 +142,10 @@ mod tests {
     #[test]
     fn settings_survive_a_restart() {
         let file = scratch("restart");
-        let mut settings = Settings { mode: Some(Mode::Practice), ..Default::default() };
+        let mut settings = Settings {
+            mode: Some(Mode::Practice),
+            ..Default::default()
+        };
         settings.account_mut(Mode::Practice).agent_id = Some("ext_1_a".into());
         file.save(&settings).unwrap();
         assert_eq!(file.load(), (settings, None));
@@ -152,8 +159,13 @@ mod tests {
         let (settings, notice) = file.load();
         assert_eq!(settings, Settings::default());
         let notice = notice.expect("the creator is told");
-        assert!(notice.contains("damaged") && notice.contains("kept as"), "{notice}");
-        let kept = std::fs::read_dir(file.path().parent().unwrap()).unwrap().count();
+        assert!(
+            notice.contains("damaged") && notice.contains("kept as"),
+            "{notice}"
+        );
+        let kept = std::fs::read_dir(file.path().parent().unwrap())
+            .unwrap()
+            .count();
         assert_eq!(kept, 1, "the damaged file is kept, not overwritten");
     }
 

@@ -1157,16 +1157,31 @@ mod sandbox_over_http {
     #[tokio::test]
     async fn the_data_file_never_holds_a_key_in_clear() {
         let file = scratch_file("no-clear-keys");
-        let config = SandboxConfig { rate_limits: None, data_file: Some(file.clone()) };
+        let config = SandboxConfig {
+            rate_limits: None,
+            data_file: Some(file.clone()),
+        };
         let h = Harness::start_with(config).await;
         let agent = h.agent("Keyholder").await;
         let patched = h
-            .call(Method::PATCH, "/agents/me", Some(&agent.key), Some(json!({"name": "Keyholder Two"})))
+            .call(
+                Method::PATCH,
+                "/agents/me",
+                Some(&agent.key),
+                Some(json!({"name": "Keyholder Two"})),
+            )
             .await;
-        assert_eq!(patched.data()["api_key"], json!(agent.key), "PATCH still answers with the full key");
+        assert_eq!(
+            patched.data()["api_key"],
+            json!(agent.key),
+            "PATCH still answers with the full key"
+        );
         let on_disk = std::fs::read_to_string(&file).expect("saved");
         assert!(on_disk.contains("Keyholder Two"), "the file is current");
-        assert!(!on_disk.contains(&agent.key), "only a digest of the key is stored");
+        assert!(
+            !on_disk.contains(&agent.key),
+            "only a digest of the key is stored"
+        );
         h.sandbox.shutdown().await;
         std::fs::remove_dir_all(file.parent().expect("dir")).ok();
     }

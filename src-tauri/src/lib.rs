@@ -27,7 +27,10 @@ pub struct Setup {
 
 impl Default for Setup {
     fn default() -> Self {
-        Setup { keys: Arc::new(OsKeyring::new(KEYRING_SERVICE)), data_root: None }
+        Setup {
+            keys: Arc::new(OsKeyring::new(KEYRING_SERVICE)),
+            data_root: None,
+        }
     }
 }
 
@@ -35,35 +38,38 @@ impl Default for Setup {
 /// Tauri's mock runtime without a display.
 pub fn app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
     // Keep in step with build.rs, which makes one permission per command.
-    builder.plugin(tauri_plugin_notification::init()).invoke_handler(tauri::generate_handler![
-        commands::app_info,
-        commands::catalog,
-        commands::check_form,
-        commands::session,
-        commands::choose_mode,
-        commands::dismiss_notice,
-        commands::retry_keyring,
-        commands::register,
-        commands::sign_in,
-        commands::sign_out,
-        commands::profile,
-        commands::update_profile,
-        commands::set_payout_wallet,
-        commands::reset_payout_wallet,
-        commands::services,
-        commands::create_service,
-        commands::update_service,
-        commands::deactivate_service,
-        commands::watch_status,
-        commands::check_now,
-        commands::pause_watching,
-        commands::resume_watching,
-        commands::deliver,
-        commands::guess_media_type,
-        commands::simulate_order,
-        commands::preferences,
-        commands::set_preferences,
-    ])
+    builder
+        .plugin(tauri_plugin_notification::init())
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::catalog,
+            commands::check_form,
+            commands::session,
+            commands::choose_mode,
+            commands::dismiss_notice,
+            commands::retry_keyring,
+            commands::register,
+            commands::sign_in,
+            commands::sign_out,
+            commands::profile,
+            commands::update_profile,
+            commands::set_payout_wallet,
+            commands::reset_payout_wallet,
+            commands::services,
+            commands::create_service,
+            commands::update_service,
+            commands::deactivate_service,
+            commands::watch_status,
+            commands::orders,
+            commands::check_now,
+            commands::pause_watching,
+            commands::resume_watching,
+            commands::deliver,
+            commands::guess_media_type,
+            commands::simulate_order,
+            commands::preferences,
+            commands::set_preferences,
+        ])
 }
 
 /// Restores the session (settings, keyring, practice marketplace), hands it to the
@@ -78,7 +84,10 @@ pub fn init<R: Runtime>(app: &AppHandle<R>, setup: &Setup) -> tauri::Result<()> 
         settings_file: config_dir.join("settings.json"),
         practice_data: data_dir.join("practice-marketplace.json"),
     };
-    let session = Arc::new(tauri::async_runtime::block_on(Session::open(paths, setup.keys.clone())));
+    let session = Arc::new(tauri::async_runtime::block_on(Session::open(
+        paths,
+        setup.keys.clone(),
+    )));
     let watching = Arc::new(Watching::new(data_dir.join("watch")));
     app.manage(session.clone());
     app.manage(watching.clone());
@@ -101,7 +110,9 @@ pub fn run() {
             // Closing the window must not stop the watcher: only Quit (an explicit exit
             // code) ends the app.
             match event {
-                RunEvent::ExitRequested { code: None, api, .. } => api.prevent_exit(),
+                RunEvent::ExitRequested {
+                    code: None, api, ..
+                } => api.prevent_exit(),
                 RunEvent::Exit => {
                     let watching = app.state::<Arc<Watching>>().inner().clone();
                     tauri::async_runtime::block_on(watching.stop());

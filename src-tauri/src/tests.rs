@@ -1,13 +1,15 @@
 //! The app's commands on Tauri's mock runtime (no display), with an in-memory keyring
 //! standing in for the OS one — the real keyring is exercised end to end under Xvfb.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use atelier_core::secrets::{KeyringError, MemoryKeyring};
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
+use tauri::test::{
+    get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY,
+};
 use tauri::webview::InvokeRequest;
 use tauri::{App, WebviewWindow, WebviewWindowBuilder};
 
@@ -19,11 +21,18 @@ struct Desk {
 }
 
 impl Desk {
-    fn open(root: &PathBuf, keys: &MemoryKeyring) -> Desk {
-        let setup = Setup { keys: Arc::new(keys.clone()), data_root: Some(root.clone()) };
-        let app = crate::app(mock_builder()).build(mock_context(noop_assets())).expect("the app builds");
+    fn open(root: &Path, keys: &MemoryKeyring) -> Desk {
+        let setup = Setup {
+            keys: Arc::new(keys.clone()),
+            data_root: Some(root.to_path_buf()),
+        };
+        let app = crate::app(mock_builder())
+            .build(mock_context(noop_assets()))
+            .expect("the app builds");
         crate::init(app.handle(), &setup).expect("the session opens");
-        let window = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("a window");
+        let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+            .build()
+            .expect("a window");
         Desk { _app: app, window }
     }
 
@@ -44,12 +53,16 @@ impl Desk {
     }
 
     fn ok(&self, command: &str, args: Value) -> Value {
-        self.call(command, args).unwrap_or_else(|e| panic!("{command} failed: {e}"))
+        self.call(command, args)
+            .unwrap_or_else(|e| panic!("{command} failed: {e}"))
     }
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("atelier-desk-commands-{}-{name}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "atelier-desk-commands-{}-{name}",
+        std::process::id()
+    ));
     let _ = std::fs::remove_dir_all(&dir);
     dir
 }
@@ -85,11 +98,18 @@ fn a_creator_practises_registers_lists_a_service_and_is_still_signed_in_after_a_
     let root = scratch("story");
     let keyring = MemoryKeyring::new();
     let desk = Desk::open(&root, &keyring);
-    assert_eq!(desk.ok("session", json!({}))["mode"], Value::Null, "first run: no mode yet");
+    assert_eq!(
+        desk.ok("session", json!({}))["mode"],
+        Value::Null,
+        "first run: no mode yet"
+    );
 
     let view = desk.ok("choose_mode", json!({"mode": "practice"}));
     assert_eq!(view["mode"], "practice");
-    assert!(view["base_url"].as_str().unwrap().starts_with("http://127.0.0.1:"));
+    assert!(view["base_url"]
+        .as_str()
+        .unwrap()
+        .starts_with("http://127.0.0.1:"));
 
     let account = desk.ok("register", json!({"form": agent_form()}));
     let key = account["api_key"].as_str().unwrap().to_owned();
@@ -98,7 +118,10 @@ fn a_creator_practises_registers_lists_a_service_and_is_still_signed_in_after_a_
     assert_eq!(account["session"]["key_saved"], true);
     assert_eq!(keyring.len(), 1, "the key went to the keyring");
 
-    let service = desk.ok("create_service", json!({"form": service_form("Neon avatar pack")}));
+    let service = desk.ok(
+        "create_service",
+        json!({"form": service_form("Neon avatar pack")}),
+    );
     assert_eq!(service["price_usd"], "5.00");
     drop(desk);
 
@@ -107,44 +130,85 @@ fn a_creator_practises_registers_lists_a_service_and_is_still_signed_in_after_a_
     assert_eq!(view["signed_in"], true, "{view}");
     assert_eq!(view["agent_id"], account["agent_id"]);
     let services = desk.ok("services", json!({}));
-    assert_eq!(services[0]["title"], "Neon avatar pack", "the practice marketplace kept its data");
+    assert_eq!(
+        services[0]["title"], "Neon avatar pack",
+        "the practice marketplace kept its data"
+    );
 
     for file in walk(&root) {
         let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();
-        assert!(!text.contains(&key), "{} holds the key in clear", file.display());
+        assert!(
+            !text.contains(&key),
+            "{} holds the key in clear",
+            file.display()
+        );
     }
-    assert!(root.join("practice-marketplace.json").exists(), "the check above looked at real files");
-    assert!(!desk.ok("profile", json!({})).to_string().contains(&key), "nor in any later answer");
+    assert!(
+        root.join("practice-marketplace.json").exists(),
+        "the check above looked at real files"
+    );
+    assert!(
+        !desk.ok("profile", json!({})).to_string().contains(&key),
+        "nor in any later answer"
+    );
 }
 
 #[test]
 fn bad_input_comes_back_with_every_field_and_nothing_is_sent() {
     let desk = Desk::open(&scratch("invalid"), &MemoryKeyring::new());
     desk.ok("choose_mode", json!({"mode": "practice"}));
-    let err = desk.call("register", json!({"form": {"name": "N", "description": "", "endpoint_url": "x"}})).unwrap_err();
+    let err = desk
+        .call(
+            "register",
+            json!({"form": {"name": "N", "description": "", "endpoint_url": "x"}}),
+        )
+        .unwrap_err();
     assert_eq!(err["code"], "invalid_input");
-    let fields: Vec<&str> = err["problems"].as_array().unwrap().iter().map(|p| p["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> = err["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["field"].as_str().unwrap())
+        .collect();
     assert_eq!(fields, ["name", "description", "endpoint_url"]);
     assert_eq!(desk.ok("session", json!({}))["signed_in"], false);
 
-    let live = desk.ok("check_form", json!({"kind": "service", "form": {"title": "Av"}}));
-    assert!(live.as_array().unwrap().iter().any(|p| p["field"] == "title"));
+    let live = desk.ok(
+        "check_form",
+        json!({"kind": "service", "form": {"title": "Av"}}),
+    );
+    assert!(live
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["field"] == "title"));
 }
 
 #[test]
 fn a_bad_marketplace_address_is_refused_beside_its_field() {
     let desk = Desk::open(&scratch("base-url"), &MemoryKeyring::new());
-    let err = desk.call("choose_mode", json!({"mode": "live", "liveBaseUrl": "http://agentgram.fun/api"})).unwrap_err();
+    let err = desk
+        .call(
+            "choose_mode",
+            json!({"mode": "live", "liveBaseUrl": "http://agentgram.fun/api"}),
+        )
+        .unwrap_err();
     assert_eq!(err["field"], "base_url");
     assert!(err["message"].as_str().unwrap().contains("https://"));
-    assert_eq!(desk.ok("session", json!({}))["mode"], Value::Null, "nothing was saved");
+    assert_eq!(
+        desk.ok("session", json!({}))["mode"],
+        Value::Null,
+        "nothing was saved"
+    );
 }
 
 #[test]
 fn without_a_keyring_the_creator_is_told_and_nothing_is_written_in_clear() {
     let root = scratch("no-keyring");
     let keyring = MemoryKeyring::new();
-    keyring.break_with(Some(KeyringError::Unavailable { detail: "no Secret Service".into() }));
+    keyring.break_with(Some(KeyringError::Unavailable {
+        detail: "no Secret Service".into(),
+    }));
     let desk = Desk::open(&root, &keyring);
     desk.ok("choose_mode", json!({"mode": "practice"}));
 
@@ -162,7 +226,10 @@ fn without_a_keyring_the_creator_is_told_and_nothing_is_written_in_clear() {
 
     keyring.break_with(None);
     let view = desk.ok("retry_keyring", json!({}));
-    assert_eq!((view["key_saved"].clone(), view["keyring_problem"].clone()), (json!(true), Value::Null));
+    assert_eq!(
+        (view["key_saved"].clone(), view["keyring_problem"].clone()),
+        (json!(true), Value::Null)
+    );
     assert_eq!(keyring.len(), 1);
 }
 
@@ -174,18 +241,30 @@ fn each_mode_keeps_its_own_account_and_signing_out_forgets_the_key() {
     desk.ok("choose_mode", json!({"mode": "practice"}));
     desk.ok("register", json!({"form": agent_form()}));
 
-    let live = desk.ok("choose_mode", json!({"mode": "live", "liveBaseUrl": "http://127.0.0.1:9/api/atelier"}));
-    assert_eq!(live["signed_in"], false, "the practice account is not the real one");
+    let live = desk.ok(
+        "choose_mode",
+        json!({"mode": "live", "liveBaseUrl": "http://127.0.0.1:9/api/atelier"}),
+    );
+    assert_eq!(
+        live["signed_in"], false,
+        "the practice account is not the real one"
+    );
     let back = desk.ok("choose_mode", json!({"mode": "practice"}));
-    assert_eq!(back["signed_in"], true, "and it is still there when coming back");
+    assert_eq!(
+        back["signed_in"], true,
+        "and it is still there when coming back"
+    );
 
     let out = desk.ok("sign_out", json!({}));
     assert_eq!(out["signed_in"], false);
     assert!(keyring.is_empty(), "the key left the keyring");
-    assert_eq!(desk.call("profile", json!({})).unwrap_err()["code"], "unauthorized");
+    assert_eq!(
+        desk.call("profile", json!({})).unwrap_err()["code"],
+        "unauthorized"
+    );
 }
 
-fn walk(dir: &PathBuf) -> Vec<PathBuf> {
+fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let path = entry.path();
@@ -217,11 +296,23 @@ fn a_simulated_practice_order_is_announced_once() {
 
     desk.ok("choose_mode", json!({"mode": "practice"}));
     let err = desk.call("simulate_order", json!({})).unwrap_err();
-    assert_eq!(err["code"], "unauthorized", "a pretend client needs someone to order from");
+    assert_eq!(
+        err["code"], "unauthorized",
+        "a pretend client needs someone to order from"
+    );
     desk.ok("register", json!({"form": agent_form()}));
-    assert_eq!(desk.call("simulate_order", json!({})).unwrap_err()["code"], "no_service");
-    desk.ok("create_service", json!({"form": service_form("Neon avatar pack")}));
-    let order = desk.ok("simulate_order", json!({"brief": "A neon fox avatar for my stream, please"}));
+    assert_eq!(
+        desk.call("simulate_order", json!({})).unwrap_err()["code"],
+        "no_service"
+    );
+    desk.ok(
+        "create_service",
+        json!({"form": service_form("Neon avatar pack")}),
+    );
+    let order = desk.ok(
+        "simulate_order",
+        json!({"brief": "A neon fox avatar for my stream, please"}),
+    );
     assert_eq!(order["status"], "paid");
 
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -232,9 +323,42 @@ fn a_simulated_practice_order_is_announced_once() {
     let events = announced.lock().unwrap().clone();
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0]["orders"][0]["id"], order["id"]);
-    assert_eq!(events[0]["orders"][0]["brief"], "A neon fox avatar for my stream, please");
+    assert_eq!(
+        events[0]["orders"][0]["brief"],
+        "A neon fox avatar for my stream, please"
+    );
 
     let status = desk.ok("watch_status", json!({}));
     assert_eq!(status["status"]["running"], true);
-    assert!(status["status"]["budget_left"].as_u64().unwrap() < 30, "the poll was counted: {status}");
+    assert!(
+        status["status"]["budget_left"].as_u64().unwrap() < 30,
+        "the poll was counted: {status}"
+    );
+
+    // The inbox lists it to deliver; the creator delivers; it moves to awaiting review.
+    let inbox = desk.ok("orders", json!({}));
+    assert_eq!(inbox["orders"][0]["status"], "paid");
+    let bad = desk.call("deliver", json!({"orderId": order["id"], "form": {"deliverable_url": "result.png", "deliverable_media_type": "image"}}));
+    assert_eq!(
+        bad.unwrap_err()["field"],
+        "deliverable_url",
+        "checked before it is queued"
+    );
+    let form = json!({"deliverable_url": "https://cdn.example.com/fox.png", "deliverable_media_type": "image"});
+    desk.ok("deliver", json!({"orderId": order["id"], "form": form}));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut status = Value::Null;
+    while Instant::now() < deadline {
+        status = desk.ok("orders", json!({}))["orders"][0]["status"].clone();
+        if status == "delivered" {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(
+        status, "delivered",
+        "the kept inbox follows the watcher's news"
+    );
+    let fresh = desk.ok("orders", json!({"refresh": true}));
+    assert!(fresh["orders"][0]["review_deadline"].is_string(), "{fresh}");
 }

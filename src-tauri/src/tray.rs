@@ -24,7 +24,9 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
             &MenuItem::with_id(app, QUIT, "Quit", true, None::<&str>)?,
         ],
     )?;
-    let mut tray = TrayIconBuilder::with_id("atelier-desk").tooltip("Atelier Desk").menu(&menu);
+    let mut tray = TrayIconBuilder::with_id("atelier-desk")
+        .tooltip("Atelier Desk")
+        .menu(&menu);
     if let Some(icon) = app.default_window_icon() {
         tray = tray.icon(icon.clone());
     }
@@ -33,7 +35,11 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
         CHECK_NOW => app.state::<Watching>().check_now(),
         PAUSE => {
             let paused = app.state::<Watching>().toggle_pause();
-            let _ = pause.set_text(if paused { "Resume watching" } else { "Pause watching" });
+            let _ = pause.set_text(if paused {
+                "Resume watching"
+            } else {
+                "Pause watching"
+            });
         }
         QUIT => app.exit(0),
         _ => {}

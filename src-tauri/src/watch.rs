@@ -2,15 +2,19 @@
 //! to the creator: events to the page, one desktop notification per batch of new orders,
 //! or an in-app alert when nothing on this desktop would show the notification.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use atelier_core::alerts::{self, Alert};
-use atelier_core::session::Session;
+use atelier_core::error::ApiError;
+use atelier_core::models::{Order, Timestamp};
+use atelier_core::session::{Session, SessionError};
 use atelier_core::settings::Mode;
 use atelier_core::watcher::{
-    AtelierMarketplace, Budget, CallLedger, SharedLedger, WatchEvent, WatchStatus, Watcher, WatcherConfig,
-    WatcherHandle,
+    AtelierMarketplace, Budget, CallKind, CallLedger, SharedLedger, WatchEvent, WatchStatus,
+    Watcher, WatcherConfig, WatcherHandle,
 };
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
@@ -21,11 +25,27 @@ use tokio::sync::{mpsc, Mutex};
 pub const EVENT: &str = "watch-event";
 pub const ALERT: &str = "order-alert";
 
-/// The watcher of the signed-in account, if any.
+/// The watcher of the signed-in account, if any, and the rate-limit count per marketplace.
 pub struct Watching {
     root: PathBuf,
     active: Mutex<Option<Active>>,
+    /// The limit is per network address, so every agent of a mode — and every limited
+    /// call the app makes, not only the watcher's — shares one count per marketplace.
+    ledgers: std::sync::Mutex<HashMap<Mode, SharedLedger>>,
+    /// The last full order list, kept current with the watcher's news, so opening the
+    /// inbox does not spend the hour's budget.
+    inbox: Arc<std::sync::Mutex<Option<Inbox>>>,
 }
+
+/// Every order of the signed-in agent, as last seen.
+#[derive(Debug, Clone, Serialize)]
+pub struct Inbox {
+    pub fetched_at: Timestamp,
+    pub orders: Vec<Order>,
+}
+
+/// How long a full list is good for before the inbox asks the server again.
+const INBOX_FRESH: Duration = Duration::from_secs(10 * 60);
 
 struct Active {
     mode: Mode,
@@ -49,7 +69,63 @@ pub struct WatchView {
 
 impl Watching {
     pub fn new(root: PathBuf) -> Watching {
-        Watching { root, active: Mutex::new(None) }
+        Watching {
+            root,
+            active: Mutex::new(None),
+            ledgers: Default::default(),
+            inbox: Default::default(),
+        }
+    }
+
+    /// The inbox: the kept list when fresh, else a new one if the budget allows (polls
+    /// never take the slots kept for deliveries); the kept list when it does not.
+    pub async fn inbox(&self, session: &Session, refresh: bool) -> Result<Inbox, SessionError> {
+        let kept = self.inbox.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let fresh = |i: &Inbox| {
+            let age = SystemTime::now().duration_since(SystemTime::from(i.fetched_at.as_offset()));
+            age.is_ok_and(|age| age < INBOX_FRESH)
+        };
+        if let Some(kept) = kept.as_ref().filter(|i| !refresh && fresh(i)) {
+            return Ok(kept.clone());
+        }
+        let (client, agent_id) = session.agent().await?;
+        if let Err(wait) = self.spend(session.mode().await?, CallKind::OrdersPoll) {
+            return kept.ok_or(SessionError::Api(wait));
+        }
+        let orders = client.orders(&agent_id, &[]).await?;
+        let inbox = Inbox {
+            fetched_at: Timestamp::from(time::OffsetDateTime::now_utc()),
+            orders,
+        };
+        *self.inbox.lock().unwrap_or_else(|p| p.into_inner()) = Some(inbox.clone());
+        Ok(inbox)
+    }
+
+    pub fn ledger(&self, mode: Mode) -> SharedLedger {
+        let mut ledgers = self.ledgers.lock().unwrap_or_else(|p| p.into_inner());
+        ledgers
+            .entry(mode)
+            .or_insert_with(|| {
+                let path = self.root.join(mode.as_str()).join("ledger.json");
+                // A ledger that cannot be read starts empty rather than stopping the app;
+                // the server's own 429s still hold the line.
+                let ledger = CallLedger::open(&path, Budget::default())
+                    .unwrap_or_else(|_| CallLedger::in_memory(Budget::default()));
+                SharedLedger::new(ledger)
+            })
+            .clone()
+    }
+
+    /// Takes one limited call of `kind` from the budget, or says when to try again.
+    pub fn spend(&self, mode: Mode, kind: CallKind) -> Result<(), ApiError> {
+        let now = SystemTime::now();
+        self.ledger(mode).try_spend(kind, now).map_err(|not_yet| {
+            let wait = not_yet.until.duration_since(now).unwrap_or_default();
+            ApiError::RateLimited {
+                retry_after_secs: Some(wait.as_secs().max(1)),
+                reset_at: Some(Timestamp::from(time::OffsetDateTime::from(not_yet.until))),
+            }
+        })
     }
 
     /// Starts, swaps or stops the watcher so it matches the session: one watcher for the
@@ -68,20 +144,26 @@ impl Watching {
         if let Some(old) = active.take() {
             old.handle.stop().await;
         }
-        let Some(((client, agent_id), mode)) = wanted else { return };
-        // The rate limit is per network address, so every agent of a mode shares one count;
-        // what was seen and what waits to be delivered belong to one agent.
-        let mode_dir = self.root.join(mode.as_str());
-        let ledger = match CallLedger::open(&mode_dir.join("ledger.json"), Budget::default()) {
-            Ok(ledger) => ledger,
-            Err(_) => CallLedger::in_memory(Budget::default()),
+        *self.inbox.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        let Some(((client, agent_id), mode)) = wanted else {
+            return;
         };
-        let config = WatcherConfig::new(mode_dir.join(safe_dir_name(&agent_id)), SharedLedger::new(ledger));
+        // What was seen and what waits to be delivered belong to one agent.
+        let agent_dir = self.root.join(mode.as_str()).join(safe_dir_name(&agent_id));
+        let config = WatcherConfig::new(agent_dir, self.ledger(mode));
         let (events_tx, events) = mpsc::channel(64);
-        match Watcher::spawn(config, AtelierMarketplace::new(client, agent_id.clone()), events_tx) {
+        match Watcher::spawn(
+            config,
+            AtelierMarketplace::new(client, agent_id.clone()),
+            events_tx,
+        ) {
             Ok(handle) => {
-                tauri::async_runtime::spawn(forward(app.clone(), events));
-                *active = Some(Active { mode, agent_id, handle });
+                tauri::async_runtime::spawn(forward(app.clone(), events, self.inbox.clone()));
+                *active = Some(Active {
+                    mode,
+                    agent_id,
+                    handle,
+                });
             }
             Err(e) => {
                 let _ = app.emit(EVENT, serde_json::json!({"type": "problem", "problem": {
@@ -93,7 +175,10 @@ impl Watching {
 
     pub async fn view(&self) -> WatchView {
         let status = self.active.lock().await.as_ref().map(|a| a.handle.status());
-        WatchView { status, notifications: notification_state() }
+        WatchView {
+            status,
+            notifications: notification_state(),
+        }
     }
 
     pub async fn handle(&self) -> Option<WatcherHandle> {
@@ -102,7 +187,11 @@ impl Watching {
 
     /// For the tray, which cannot wait.
     pub fn check_now(&self) {
-        let active = self.active.try_lock().ok().and_then(|a| a.as_ref().map(|a| a.handle.clone()));
+        let active = self
+            .active
+            .try_lock()
+            .ok()
+            .and_then(|a| a.as_ref().map(|a| a.handle.clone()));
         if let Some(handle) = active {
             tauri::async_runtime::spawn(async move {
                 let _ = handle.check_now().await;
@@ -112,12 +201,21 @@ impl Watching {
 
     /// Pauses or resumes; returns whether watching is now paused.
     pub fn toggle_pause(&self) -> bool {
-        let Some(handle) = self.active.try_lock().ok().and_then(|a| a.as_ref().map(|a| a.handle.clone())) else {
+        let Some(handle) = self
+            .active
+            .try_lock()
+            .ok()
+            .and_then(|a| a.as_ref().map(|a| a.handle.clone()))
+        else {
             return false;
         };
         let pause = !handle.status().paused;
         tauri::async_runtime::spawn(async move {
-            let _ = if pause { handle.pause().await } else { handle.resume().await };
+            let _ = if pause {
+                handle.pause().await
+            } else {
+                handle.resume().await
+            };
         });
         pause
     }
@@ -131,17 +229,47 @@ impl Watching {
 
 /// Agent ids are opaque: keep them from naming anything but one folder.
 fn safe_dir_name(agent_id: &str) -> String {
-    agent_id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect()
+    agent_id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
-async fn forward<R: Runtime>(app: AppHandle<R>, mut events: mpsc::Receiver<WatchEvent>) {
+async fn forward<R: Runtime>(
+    app: AppHandle<R>,
+    mut events: mpsc::Receiver<WatchEvent>,
+    inbox: Arc<std::sync::Mutex<Option<Inbox>>>,
+) {
     while let Some(event) = events.recv().await {
+        match &event {
+            WatchEvent::NewOrders { orders } => keep(&inbox, orders),
+            WatchEvent::Delivered { order } => keep(&inbox, std::slice::from_ref(order)),
+            _ => {}
+        }
         if let WatchEvent::NewOrders { orders } = &event {
             if let Some(alert) = alerts::for_new_orders(orders) {
                 announce(&app, alert).await;
             }
         }
         let _ = app.emit(EVENT, &event);
+    }
+}
+
+/// Folds orders the watcher saw into the kept inbox list, newest first.
+fn keep(inbox: &std::sync::Mutex<Option<Inbox>>, seen: &[Order]) {
+    let mut inbox = inbox.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(inbox) = inbox.as_mut() else { return };
+    for order in seen {
+        match inbox.orders.iter_mut().find(|o| o.id == order.id) {
+            Some(existing) => *existing = order.clone(),
+            None => inbox.orders.insert(0, order.clone()),
+        }
     }
 }
 
@@ -154,7 +282,12 @@ async fn announce<R: Runtime>(app: &AppHandle<R>, alert: Alert) {
     };
     let state = notification_state();
     if wanted && state.available {
-        let sent = app.notification().builder().title(&alert.title).body(&alert.body).show();
+        let sent = app
+            .notification()
+            .builder()
+            .title(&alert.title)
+            .body(&alert.body)
+            .show();
         if sent.is_ok() {
             return;
         }
@@ -164,7 +297,15 @@ async fn announce<R: Runtime>(app: &AppHandle<R>, alert: Alert) {
 
 fn notification_state() -> NotificationState {
     match alerts::notification_server() {
-        Ok(server) => NotificationState { available: true, server: Some(server), reason: None },
-        Err(reason) => NotificationState { available: false, server: None, reason: Some(reason) },
+        Ok(server) => NotificationState {
+            available: true,
+            server: Some(server),
+            reason: None,
+        },
+        Err(reason) => NotificationState {
+            available: false,
+            server: None,
+            reason: Some(reason),
+        },
     }
 }

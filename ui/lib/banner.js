@@ -72,7 +72,7 @@ export function renderKeyringBanner(session, onRetry, visible = true, note = nul
       h("p", {}, h("strong", {}, "Your system keyring isn't working. "), problem),
       note && h("p", { class: "banner-detail" }, note),
     ),
-    h("button", { type: "button", id: "keyring-retry", class: "secondary small", on: { click: onRetry } }, "Retry"),
+    h("button", { type: "button", id: "keyring-retry", class: "secondary small", on: { click: (event) => onRetry(event.currentTarget) } }, "Retry"),
   );
 }
 

@@ -112,7 +112,11 @@ pub struct AgentProfile {
     pub capabilities: Vec<String>,
     /// Only ever the masked form (`atelier_...abcd`). `PATCH /agents/me` answers with the
     /// full key; it is masked here, while decoding, so no caller can ever hold it.
-    #[serde(default, rename(deserialize = "api_key", serialize = "key_hint"), deserialize_with = "masked_key")]
+    #[serde(
+        default,
+        rename(deserialize = "api_key", serialize = "key_hint"),
+        deserialize_with = "masked_key"
+    )]
     pub api_key_hint: Option<String>,
     #[serde(default, deserialize_with = "lenient::flag")]
     pub verified: bool,

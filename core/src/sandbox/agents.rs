@@ -162,7 +162,10 @@ pub fn register(app: &App, raw: RawBody) -> Reply {
 pub fn me(app: &App, headers: &HeaderMap) -> Reply {
     let store = app.lock();
     let agent = auth::agent(&store, headers)?;
-    reply::ok(StatusCode::OK, AgentProfile::of(agent, &auth::presented_key(headers)))
+    reply::ok(
+        StatusCode::OK,
+        AgentProfile::of(agent, &auth::presented_key(headers)),
+    )
 }
 
 /// Changes a `PATCH /agents/me` body asks for; `None` leaves a column alone.

@@ -28,7 +28,10 @@ pub fn has_bearer(headers: &HeaderMap) -> bool {
 /// The key the caller presented, for answers that echo it (the server stores only its digest).
 pub fn presented_key(headers: &HeaderMap) -> String {
     let header = authorization(headers).unwrap_or_default();
-    header.strip_prefix("Bearer ").unwrap_or_default().to_owned()
+    header
+        .strip_prefix("Bearer ")
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// The agent whose key is presented, or the server's 401.

@@ -8,7 +8,6 @@ mod agents;
 mod app;
 mod auth;
 pub mod cli;
-pub mod simulate;
 mod control;
 mod ids;
 mod js;
@@ -20,6 +19,7 @@ mod routes;
 mod rows;
 mod server;
 mod services;
+pub mod simulate;
 mod store;
 
 use std::path::PathBuf;

@@ -9,7 +9,10 @@ use crate::json_file;
 /// The store saved at `path`, or `None` when there is no file yet.
 pub fn load(path: &Path) -> io::Result<Option<Store>> {
     json_file::load(path).map_err(|e| {
-        io::Error::new(e.kind(), format!("{} is not a sandbox data file: {e}", path.display()))
+        io::Error::new(
+            e.kind(),
+            format!("{} is not a sandbox data file: {e}", path.display()),
+        )
     })
 }
 

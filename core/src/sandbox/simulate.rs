@@ -20,11 +20,17 @@ pub async fn paid_order(base_url: &str, service_id: &str, brief: &str) -> Result
         .map_err(|e| ApiError::from_transport(&e))?;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let body = response.bytes().await.map_err(|e| ApiError::from_transport(&e))?;
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| ApiError::from_transport(&e))?;
     if status != 201 {
         return Err(ApiError::from_response(status, &headers, &body));
     }
     serde_json::from_slice::<Placed>(&body)
         .map(|placed| placed.data)
-        .map_err(|_| ApiError::UnexpectedResponse { status, detail: "the sandbox's order".to_owned() })
+        .map_err(|_| ApiError::UnexpectedResponse {
+            status,
+            detail: "the sandbox's order".to_owned(),
+        })
 }

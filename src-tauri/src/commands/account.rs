@@ -11,14 +11,20 @@ pub async fn profile(desk: Desk<'_>) -> Result<AgentProfile, SessionError> {
 }
 
 #[tauri::command]
-pub async fn update_profile(desk: Desk<'_>, form: ProfileForm) -> Result<AgentProfile, SessionError> {
+pub async fn update_profile(
+    desk: Desk<'_>,
+    form: ProfileForm,
+) -> Result<AgentProfile, SessionError> {
     let update = forms::profile_update(&form)?;
     let (client, _) = desk.agent().await?;
     Ok(client.update_profile(&update).await?)
 }
 
 #[tauri::command]
-pub async fn set_payout_wallet(desk: Desk<'_>, wallet: String) -> Result<AgentProfile, SessionError> {
+pub async fn set_payout_wallet(
+    desk: Desk<'_>,
+    wallet: String,
+) -> Result<AgentProfile, SessionError> {
     let (client, _) = desk.agent().await?;
     Ok(client.set_payout_wallet(&wallet).await?)
 }

@@ -17,7 +17,9 @@ pub fn app_info() -> AppInfo {
     AppInfo {
         name: "Atelier Desk",
         version: env!("CARGO_PKG_VERSION"),
-        api_base_url: BaseUrl::from_env_or(None).map(String::from).unwrap_or_else(|_| DEFAULT_BASE_URL.to_owned()),
+        api_base_url: BaseUrl::from_env_or(None)
+            .map(String::from)
+            .unwrap_or_else(|_| DEFAULT_BASE_URL.to_owned()),
     }
 }
 
@@ -31,7 +33,11 @@ pub struct Catalog {
 
 #[tauri::command]
 pub fn catalog() -> Catalog {
-    Catalog { capabilities: &CAPABILITIES, price_types: &PRICE_TYPES, media_types: &MEDIA_TYPES }
+    Catalog {
+        capabilities: &CAPABILITIES,
+        price_types: &PRICE_TYPES,
+        media_types: &MEDIA_TYPES,
+    }
 }
 
 /// Live validation as the creator types; never touches the network.

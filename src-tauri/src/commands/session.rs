@@ -4,7 +4,12 @@ use atelier_core::settings::Mode;
 use secrecy::ExposeSecret;
 use serde::Serialize;
 
-use tauri::{AppHandle, Runtime};
+use std::sync::Arc;
+
+use atelier_core::watcher::CallKind;
+use tauri::{AppHandle, Manager, Runtime};
+
+use crate::watch::Watching;
 
 use super::{follow_session, Desk};
 
@@ -31,7 +36,10 @@ pub async fn dismiss_notice(desk: Desk<'_>) -> Result<SessionView, SessionError>
 }
 
 #[tauri::command]
-pub async fn retry_keyring<R: Runtime>(app: AppHandle<R>, desk: Desk<'_>) -> Result<SessionView, SessionError> {
+pub async fn retry_keyring<R: Runtime>(
+    app: AppHandle<R>,
+    desk: Desk<'_>,
+) -> Result<SessionView, SessionError> {
     let view = desk.retry_keyring().await;
     follow_session(&app).await;
     Ok(view)
@@ -46,7 +54,15 @@ pub struct NewAccount {
 }
 
 #[tauri::command]
-pub async fn register<R: Runtime>(app: AppHandle<R>, desk: Desk<'_>, form: NewAgent) -> Result<NewAccount, SessionError> {
+pub async fn register<R: Runtime>(
+    app: AppHandle<R>,
+    desk: Desk<'_>,
+    form: NewAgent,
+) -> Result<NewAccount, SessionError> {
+    // Only a form that would be sent may use up one of the hour's five registrations.
+    atelier_core::validate::new_agent(&form)?;
+    let watching = app.state::<Arc<Watching>>();
+    watching.spend(desk.mode().await?, CallKind::Register)?;
     let registered = desk.register(&form).await?;
     follow_session(&app).await;
     Ok(NewAccount {
@@ -69,7 +85,10 @@ pub async fn sign_in<R: Runtime>(
 }
 
 #[tauri::command]
-pub async fn sign_out<R: Runtime>(app: AppHandle<R>, desk: Desk<'_>) -> Result<SessionView, SessionError> {
+pub async fn sign_out<R: Runtime>(
+    app: AppHandle<R>,
+    desk: Desk<'_>,
+) -> Result<SessionView, SessionError> {
     let view = desk.sign_out().await?;
     follow_session(&app).await;
     Ok(view)

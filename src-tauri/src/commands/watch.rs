@@ -6,13 +6,24 @@ use atelier_core::settings::Preferences;
 use tauri::State;
 
 use super::Desk;
-use crate::watch::{WatchView, Watching};
+use crate::watch::{Inbox, WatchView, Watching};
 
 type Watch<'a> = State<'a, Arc<Watching>>;
 
 #[tauri::command]
 pub async fn watch_status(watching: Watch<'_>) -> Result<WatchView, SessionError> {
     Ok(watching.view().await)
+}
+
+/// Every order, grouped by the page; costs budget only when the kept list is stale or
+/// `refresh` is asked for.
+#[tauri::command]
+pub async fn orders(
+    desk: Desk<'_>,
+    watching: Watch<'_>,
+    refresh: Option<bool>,
+) -> Result<Inbox, SessionError> {
+    watching.inbox(&desk, refresh.unwrap_or(false)).await
 }
 
 #[tauri::command]
@@ -42,9 +53,16 @@ pub async fn resume_watching(watching: Watch<'_>) -> Result<WatchView, SessionEr
 /// Queues a confirmed delivery with the watcher, which sends it within the rate limit,
 /// keeps it across restarts, and never sends it twice. The outcome arrives as an event.
 #[tauri::command]
-pub async fn deliver(watching: Watch<'_>, order_id: String, form: Delivery) -> Result<WatchView, SessionError> {
+pub async fn deliver(
+    watching: Watch<'_>,
+    order_id: String,
+    form: Delivery,
+) -> Result<WatchView, SessionError> {
     let delivery = atelier_core::validate::delivery(&form)?;
-    let handle = watching.handle().await.ok_or(atelier_core::error::ApiError::NotSignedIn)?;
+    let handle = watching
+        .handle()
+        .await
+        .ok_or(atelier_core::error::ApiError::NotSignedIn)?;
     let _ = handle.deliver(order_id, delivery).await;
     Ok(watching.view().await)
 }
@@ -55,7 +73,10 @@ pub async fn preferences(desk: Desk<'_>) -> Result<Preferences, SessionError> {
 }
 
 #[tauri::command]
-pub async fn set_preferences(desk: Desk<'_>, preferences: Preferences) -> Result<Preferences, SessionError> {
+pub async fn set_preferences(
+    desk: Desk<'_>,
+    preferences: Preferences,
+) -> Result<Preferences, SessionError> {
     desk.set_preferences(preferences).await
 }
 
@@ -75,7 +96,9 @@ pub async fn simulate_order(
     service_id: Option<String>,
     brief: Option<String>,
 ) -> Result<Order, SessionError> {
-    let order = desk.simulate_order(service_id.as_deref(), brief.as_deref()).await?;
+    let order = desk
+        .simulate_order(service_id.as_deref(), brief.as_deref())
+        .await?;
     if let Some(handle) = watching.handle().await {
         let _ = handle.check_now().await;
     }
