@@ -4,7 +4,7 @@
 //! session keyring), launches the built app with [`AppUnderTest::launch`], and talks to the
 //! page through CSS selectors:
 //!
-//! ```ignore
+//! ```text
 //! let profile = TestProfile::new().await;
 //! let app = AppUnderTest::launch(&profile).await;
 //! app.wait_for(r#"html[data-ready="true"]"#).await;
