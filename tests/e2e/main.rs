@@ -6,6 +6,7 @@
 //!
 //! See README.md beside this file.
 
+mod onboarding;
 mod session;
 
 use atelier_tests::e2e::{AppUnderTest, TestProfile, READY};
