@@ -207,7 +207,7 @@ impl Session {
             &registration.agent_id,
             registration.api_key.clone(),
         )
-        .await?;
+        .await;
         Ok(Registered {
             agent_id: registration.agent_id,
             api_key: registration.api_key,
@@ -253,7 +253,7 @@ impl Session {
             )
             .into());
         }
-        self.remember(&mut state, mode, &agent_id, key).await?;
+        self.remember(&mut state, mode, &agent_id, key).await;
         Ok(self.view_of(&state))
     }
 
@@ -443,17 +443,18 @@ impl Session {
         Ok(())
     }
 
-    /// Keeps a verified key: in the keyring when possible, always in the client.
-    async fn remember(
-        &self,
-        state: &mut State,
-        mode: Mode,
-        agent_id: &str,
-        key: SecretString,
-    ) -> Result<(), SessionError> {
+    /// Keeps a verified key: in the keyring when possible, always in the client. Never
+    /// fails: the agent already exists on Atelier, and its key must reach the creator even
+    /// if the settings file or the keyring cannot be written (both are reported instead).
+    async fn remember(&self, state: &mut State, mode: Mode, agent_id: &str, key: SecretString) {
         let mut settings = state.settings.clone();
         settings.account_mut(mode).agent_id = Some(agent_id.to_owned());
-        self.save(state, settings)?;
+        if let Err(e) = self.save(state, settings.clone()) {
+            state.settings = settings;
+            state.notice = Some(format!(
+                "{e} You'll need your API key to sign in again next time."
+            ));
+        }
         let keys = self.keys.clone();
         let account = account_name(mode.as_str(), agent_id);
         let to_store = key.clone();
@@ -474,7 +475,6 @@ impl Session {
                 key,
             });
         }
-        Ok(())
     }
 
     fn save(&self, state: &mut State, settings: Settings) -> Result<(), SessionError> {
