@@ -259,21 +259,28 @@ impl AtelierClient {
     }
 
     async fn send<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T, ApiError> {
-        let response = request
-            .send()
-            .await
-            .map_err(|e| ApiError::from_transport(&e))?;
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| ApiError::from_transport(&e))?;
-        if !(200..300).contains(&status) {
-            return Err(ApiError::from_response(status, &headers, &body));
-        }
+        let (status, body) = fetch(request).await?;
         decode(status, &body)
     }
+}
+
+/// Sends `request`: the status and body of a 2xx answer, or the error any other answer
+/// (or no answer) means.
+pub(crate) async fn fetch(request: RequestBuilder) -> Result<(u16, Vec<u8>), ApiError> {
+    let response = request
+        .send()
+        .await
+        .map_err(|e| ApiError::from_transport(&e))?;
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| ApiError::from_transport(&e))?;
+    if !(200..300).contains(&status) {
+        return Err(ApiError::from_response(status, &headers, &body));
+    }
+    Ok((status, body.to_vec()))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -12,21 +12,10 @@ pub async fn paid_order(base_url: &str, service_id: &str, brief: &str) -> Result
     struct Placed {
         data: Order,
     }
-    let response = reqwest::Client::new()
+    let request = reqwest::Client::new()
         .post(format!("{}/sandbox/orders", base_url.trim_end_matches('/')))
-        .json(&serde_json::json!({ "service_id": service_id, "brief": brief }))
-        .send()
-        .await
-        .map_err(|e| ApiError::from_transport(&e))?;
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| ApiError::from_transport(&e))?;
-    if status != 201 {
-        return Err(ApiError::from_response(status, &headers, &body));
-    }
+        .json(&serde_json::json!({ "service_id": service_id, "brief": brief }));
+    let (status, body) = crate::client::fetch(request).await?;
     serde_json::from_slice::<Placed>(&body)
         .map(|placed| placed.data)
         .map_err(|_| ApiError::UnexpectedResponse {
