@@ -3,6 +3,7 @@
 //! errors, the watcher's news becomes notifications, and the tray keeps the app reachable.
 
 pub mod commands;
+mod platform;
 mod tray;
 pub mod watch;
 
@@ -97,6 +98,10 @@ pub fn init<R: Runtime>(app: &AppHandle<R>, setup: &Setup) -> tauri::Result<()> 
 }
 
 pub fn run() {
+    // Before any thread or GTK exists: setting the environment later is racy.
+    for (key, value) in platform::webkit_workarounds(|k| std::env::var(k).ok()) {
+        std::env::set_var(key, value);
+    }
     let setup = Setup::default();
     app(tauri::Builder::default())
         .setup(move |app| {
