@@ -18,12 +18,15 @@ use atelier_core::watcher::{
 };
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
+#[cfg(not(target_os = "linux"))]
 use tauri_plugin_notification::NotificationExt;
 use tokio::sync::{mpsc, Mutex};
 
 /// The page listens for these.
 pub const EVENT: &str = "watch-event";
 pub const ALERT: &str = "order-alert";
+/// The creator clicked a notification: the payload is the order id to show.
+pub const OPEN_ORDER: &str = "open-order";
 
 /// The watcher of the signed-in account, if any, and the rate-limit count per marketplace.
 pub struct Watching {
@@ -274,25 +277,61 @@ fn keep(inbox: &std::sync::Mutex<Option<Inbox>>, seen: &[Order]) {
 }
 
 /// One notification for the batch; an in-app alert instead when no notification server
-/// would show it (the plugin itself reports success either way).
+/// would show it (the plugin itself reports success either way) or the creator turned
+/// notifications off.
 async fn announce<R: Runtime>(app: &AppHandle<R>, alert: Alert) {
     let wanted = match app.try_state::<Arc<Session>>() {
         Some(session) => session.preferences().await.notifications,
         None => true,
     };
-    let state = notification_state();
-    if wanted && state.available {
-        let sent = app
-            .notification()
-            .builder()
-            .title(&alert.title)
-            .body(&alert.body)
-            .show();
-        if sent.is_ok() {
-            return;
-        }
+    let shown = if wanted {
+        // D-Bus round trips block: keep them off the async workers.
+        let (app, alert) = (app.clone(), alert.clone());
+        tokio::task::spawn_blocking(move || {
+            notification_state().available && show_desktop(&app, &alert)
+        })
+        .await
+        .unwrap_or(false)
+    } else {
+        false
+    };
+    if !shown {
+        let _ = app.emit(ALERT, &alert);
     }
-    let _ = app.emit(ALERT, &alert);
+}
+
+/// Linux: clicking the notification opens the window on the order (the plugin cannot
+/// report clicks there, notify-rust's default action can).
+#[cfg(target_os = "linux")]
+fn show_desktop<R: Runtime>(app: &AppHandle<R>, alert: &Alert) -> bool {
+    let shown = notify_rust::Notification::new()
+        .appname("Atelier Desk")
+        .summary(&alert.title)
+        .body(&alert.body)
+        .action("default", "Open")
+        .show();
+    let Ok(handle) = shown else { return false };
+    let (app, order_id) = (app.clone(), alert.order_ids.first().cloned());
+    // Waiting for a click blocks until the notification is closed: give it its own thread.
+    std::thread::spawn(move || {
+        handle.wait_for_action(|action| {
+            if action == "default" {
+                crate::tray::show_main_window(&app);
+                let _ = app.emit(OPEN_ORDER, order_id);
+            }
+        })
+    });
+    true
+}
+
+#[cfg(not(target_os = "linux"))]
+fn show_desktop<R: Runtime>(app: &AppHandle<R>, alert: &Alert) -> bool {
+    app.notification()
+        .builder()
+        .title(&alert.title)
+        .body(&alert.body)
+        .show()
+        .is_ok()
 }
 
 fn notification_state() -> NotificationState {
