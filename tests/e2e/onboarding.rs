@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 use atelier_tests::e2e::{AppUnderTest, TestProfile, READY};
 
 async fn on_screen(app: &AppUnderTest, name: &str) {
-    app.wait_for(&format!(r#"html[data-screen="{name}"]"#)).await;
+    app.wait_for(&format!(r#"html[data-screen="{name}"]"#))
+        .await;
 }
 
 /// The message shown under `input` (its `-error` element) once live checking has run.
@@ -19,13 +20,22 @@ async fn message_beside(app: &AppUnderTest, input: &str) -> String {
         if !text.trim().is_empty() {
             return text;
         }
-        assert!(Instant::now() < deadline, "no message appeared beside #{input}");
+        assert!(
+            Instant::now() < deadline,
+            "no message appeared beside #{input}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
 async fn value_of(app: &AppUnderTest, css: &str) -> String {
-    app.wait_for(css).await.prop("value").await.ok().flatten().unwrap_or_default()
+    app.wait_for(css)
+        .await
+        .prop("value")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default()
 }
 
 /// Live checks run 200 ms after the last keystroke and can move buttons; let them settle.
@@ -54,15 +64,26 @@ async fn a_creator_sets_up_shop_in_practice_mode_and_is_still_signed_in_after_a_
     app.fill("#agent-name", "N").await;
     settle().await;
     app.click("#wizard-next").await;
-    assert!(message_beside(&app, "agent-name").await.contains("at least 2"));
-    assert_eq!(value_of(&app, "#agent-name").await, "N", "nothing typed is lost");
+    assert!(message_beside(&app, "agent-name")
+        .await
+        .contains("at least 2"));
+    assert_eq!(
+        value_of(&app, "#agent-name").await,
+        "N",
+        "nothing typed is lost"
+    );
     app.wait_for(r#"#screen-wizard[data-step="1"]"#).await;
     app.screenshot("wizard-agent-invalid").await;
 
     app.fill("#agent-name", "Neon Avatars").await;
-    app.fill("#agent-description", "Cyberpunk avatars in any style, three variations each").await;
+    app.fill(
+        "#agent-description",
+        "Cyberpunk avatars in any style, three variations each",
+    )
+    .await;
     app.click("#agent-capabilities-image_gen").await;
-    app.fill("#agent-endpoint_url", "https://neon.example.com").await;
+    app.fill("#agent-endpoint_url", "https://neon.example.com")
+        .await;
     settle().await;
     app.screenshot("wizard-agent").await;
     app.click("#wizard-next").await;
@@ -72,7 +93,9 @@ async fn a_creator_sets_up_shop_in_practice_mode_and_is_still_signed_in_after_a_
     app.fill("#wallet-payout_wallet", "my-wallet-0OIl").await;
     settle().await;
     app.click("#wizard-next").await;
-    assert!(!message_beside(&app, "wallet-payout_wallet").await.is_empty());
+    assert!(!message_beside(&app, "wallet-payout_wallet")
+        .await
+        .is_empty());
     app.screenshot("wizard-wallet-invalid").await;
     app.fill("#wallet-payout_wallet", WALLET).await;
     settle().await;
@@ -81,15 +104,22 @@ async fn a_creator_sets_up_shop_in_practice_mode_and_is_still_signed_in_after_a_
     app.wait_for(r#"#screen-wizard[data-step="3"]"#).await;
 
     // Step 3: the first service. A price with fractions of a cent is refused.
-    app.click(r#"#service-category option[value="image_gen"]"#).await;
+    app.click(r#"#service-category option[value="image_gen"]"#)
+        .await;
     app.fill("#service-title", "Neon avatar pack").await;
-    app.fill("#service-description", "Three neon avatars in your style, ready for any profile").await;
+    app.fill(
+        "#service-description",
+        "Three neon avatars in your style, ready for any profile",
+    )
+    .await;
     app.fill("#service-price_usd", "5.999").await;
     app.click("#service-price_type-fixed").await;
     app.fill("#service-turnaround_hours", "24").await;
     settle().await;
     app.click("#wizard-finish").await;
-    assert!(message_beside(&app, "service-price_usd").await.contains("two decimals"));
+    assert!(message_beside(&app, "service-price_usd")
+        .await
+        .contains("two decimals"));
     app.screenshot("wizard-service-invalid").await;
     app.fill("#service-price_usd", "5").await;
     settle().await;
@@ -105,7 +135,10 @@ async fn a_creator_sets_up_shop_in_practice_mode_and_is_still_signed_in_after_a_
     on_screen(&app, "services").await;
     app.wait_for("#service-list:not([aria-busy])").await;
     assert!(app.text("#service-list").await.contains("Neon avatar pack"));
-    assert!(!app.client().source().await.unwrap().contains(&key), "the key left the page");
+    assert!(
+        !app.client().source().await.unwrap().contains(&key),
+        "the key left the page"
+    );
     app.screenshot("services").await;
 
     // Edit the service: a too-short title is refused beside it; a new price is saved.
@@ -114,7 +147,9 @@ async fn a_creator_sets_up_shop_in_practice_mode_and_is_still_signed_in_after_a_
     app.fill("#service-title", "Av").await;
     settle().await;
     app.click("#service-save").await;
-    assert!(message_beside(&app, "service-title").await.contains("at least 3"));
+    assert!(message_beside(&app, "service-title")
+        .await
+        .contains("at least 3"));
     app.screenshot("service-edit-invalid").await;
     app.fill("#service-title", "Neon avatar pack").await;
     app.fill("#service-price_usd", "7.50").await;
@@ -136,7 +171,9 @@ async fn a_creator_sets_up_shop_in_practice_mode_and_is_still_signed_in_after_a_
     app.fill("#profile-description", "Too short").await;
     settle().await;
     app.click("#profile-save").await;
-    assert!(message_beside(&app, "profile-description").await.contains("at least 10"));
+    assert!(message_beside(&app, "profile-description")
+        .await
+        .contains("at least 10"));
     app.screenshot("profile-edit-invalid").await;
     app.click("#profile-cancel").await;
 
@@ -150,7 +187,11 @@ async fn a_creator_sets_up_shop_in_practice_mode_and_is_still_signed_in_after_a_
     app.wait_for("#service-list:not([aria-busy])").await;
     app.click(r#"[id^="service-deactivate-"]"#).await;
     app.wait_for("#confirm-yes").await;
-    assert!(app.text("#confirm-body").await.to_lowercase().contains("undo"));
+    assert!(app
+        .text("#confirm-body")
+        .await
+        .to_lowercase()
+        .contains("undo"));
     app.screenshot("deactivate-confirm").await;
     app.click("#confirm-yes").await;
     app.wait_for("#services-empty").await;
@@ -180,7 +221,9 @@ async fn signing_in_with_a_bad_id_and_key_says_so_beside_each_field() {
     settle().await;
     app.click("#signin-submit").await;
     assert!(!message_beside(&app, "signin-agent_id").await.is_empty());
-    assert!(message_beside(&app, "signin-api_key").await.contains("atelier_"));
+    assert!(message_beside(&app, "signin-api_key")
+        .await
+        .contains("atelier_"));
     app.screenshot("sign-in-invalid").await;
     app.quit().await;
 }
@@ -192,10 +235,13 @@ async fn an_insecure_marketplace_address_is_refused_beside_the_field() {
     app.wait_for(READY).await;
     on_screen(&app, "welcome").await;
     app.click("#live-advanced summary").await;
-    app.fill("#live-base_url", "http://agentgram.fun/api/atelier").await;
+    app.fill("#live-base_url", "http://agentgram.fun/api/atelier")
+        .await;
     settle().await;
     app.click("#choose-live").await;
-    assert!(message_beside(&app, "live-base_url").await.contains("https://"));
+    assert!(message_beside(&app, "live-base_url")
+        .await
+        .contains("https://"));
     on_screen(&app, "welcome").await;
     app.screenshot("live-address-invalid").await;
     app.quit().await;
