@@ -52,4 +52,32 @@ export const api = {
   createService: (form) => call("create_service", { form }),
   updateService: (id, form) => call("update_service", { id, form }),
   deactivateService: (id) => call("deactivate_service", { id }),
+
+  // Watching for orders (signed in)
+  watchStatus: () => call("watch_status"),
+  checkNow: () => call("check_now"),
+  pauseWatching: () => call("pause_watching"),
+  resumeWatching: () => call("resume_watching"),
+  /** The kept list unless stale; `refresh: true` asks Atelier (costs one call of the budget). */
+  orders: ({ refresh = false } = {}) => call("orders", { refresh }),
+  /** Queues a confirmed delivery; the outcome arrives later as a `watch-event`. */
+  deliver: ({ orderId, form }) => call("deliver", { orderId, form }),
+  guessMediaType: (url) => call("guess_media_type", { url }),
+  /** Practice mode only: a pretend client pays for a service. */
+  simulateOrder: ({ serviceId, brief } = {}) => {
+    const args = {};
+    if (serviceId !== undefined) args.serviceId = serviceId;
+    if (brief !== undefined) args.brief = brief;
+    return call("simulate_order", args);
+  },
 };
+
+/**
+ * Listens for an event from the Rust side (`watch-event`, `order-alert`); `handler` gets the
+ * payload. Resolves to a function that stops listening (a no-op without the engine).
+ */
+export async function onEvent(name, handler) {
+  const listen = window.__TAURI__?.event?.listen;
+  if (!listen) return () => {};
+  return listen(name, (event) => handler(event.payload));
+}

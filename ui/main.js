@@ -1,6 +1,6 @@
 // The app's skeleton: what the session is, which screen shows, and the strips around it.
 // Screens get a small `ctx` instead of reaching into each other.
-import { api } from "./api.js";
+import { api, onEvent } from "./api.js";
 import { h, fill, busy } from "./lib/dom.js";
 import * as banner from "./lib/banner.js";
 import { confirm } from "./lib/confirm.js";
@@ -13,6 +13,7 @@ import { renderAccount } from "./screens/account.js";
 import { renderServices } from "./screens/services.js";
 import { renderServiceForm } from "./screens/service-form.js";
 import { renderSettings } from "./screens/settings.js";
+import { renderInbox } from "./screens/inbox.js";
 
 // lockMode: no mode switch from the banner (it would lose a registration in progress).
 // navAs: which nav entry is "current" on this screen.
@@ -22,13 +23,14 @@ const SCREENS = {
   "sign-in": { render: renderSignIn, navAs: "home" },
   wizard: { render: renderWizard, hideNav: true, lockMode: true },
   key: { render: renderKeyOnce, hideNav: true, lockMode: true, ownKeyring: true },
+  inbox: { render: renderInbox, navAs: "inbox" },
   services: { render: renderServices, navAs: "services" },
   "service-form": { render: renderServiceForm, navAs: "services" },
   account: { render: renderAccount, navAs: "account" },
   settings: { render: renderSettings, navAs: "settings", ownKeyring: true },
 };
 
-const app = { info: null, session: null, catalog: null, current: null, keyringNote: null };
+const app = { info: null, session: null, catalog: null, current: null, keyringNote: null, leaving: [] };
 
 const ctx = {
   api,
@@ -46,6 +48,10 @@ const ctx = {
   },
   go,
   goHome,
+  /** Runs `cleanup` when the current screen is replaced (event listeners, timers). */
+  onLeave(cleanup) {
+    app.leaving.push(cleanup);
+  },
   setSession,
   switchMode,
   retryKeyring,
@@ -58,6 +64,14 @@ const ctx = {
 function go(name, params = {}) {
   banner.clearError();
   banner.clearSuccess();
+  for (const cleanup of app.leaving.splice(0)) {
+    try {
+      cleanup();
+    } catch {
+      // A screen that failed to clean up must not keep the next one from showing.
+    }
+  }
+  if (name === "inbox") hideOrderAlert();
   app.current = name;
   const root = SCREENS[name].render(ctx, params);
   document.getElementById("screen").replaceChildren(root);
@@ -95,7 +109,7 @@ function renderNav(screen) {
   nav.hidden = !session?.mode || Boolean(screen.hideNav);
   if (nav.hidden) return nav.replaceChildren();
   const entries = session.signed_in
-    ? [["services", "Services"], ["account", "Account"], ["settings", "Settings"]]
+    ? [["inbox", "Orders"], ["services", "Services"], ["account", "Account"], ["settings", "Settings"]]
     : [["home", "Start"], ["settings", "Settings"]];
   fill(
     nav,
@@ -184,7 +198,49 @@ async function retryKeyring(button = document.getElementById("keyring-retry")) {
   return button?.isConnected ? busy(button, "Retrying…", work) : work();
 }
 
+// --- Orders: alerts and delivery outcomes, whatever screen is showing -------------------
+
+/** `order-alert` comes instead of a desktop notification: show it in the page. */
+function showOrderAlert(alert) {
+  const el = document.getElementById("order-alert");
+  const open = h("button", { type: "button", id: "order-alert-open", class: "primary small", on: { click: () => go("inbox") } }, "Open orders");
+  const dismiss = h("button", { type: "button", id: "order-alert-dismiss", class: "secondary small", on: { click: hideOrderAlert } }, "Dismiss");
+  fill(
+    el,
+    h("div", { class: "banner-message" }, h("p", {}, h("strong", {}, alert?.title ?? "New order")), alert?.text ? h("p", { class: "prewrap" }, alert.text) : null),
+    h("div", { class: "actions" }, open, dismiss),
+  );
+  el.hidden = false;
+}
+
+function hideOrderAlert() {
+  const el = document.getElementById("order-alert");
+  if (!el) return;
+  el.hidden = true;
+  el.replaceChildren();
+}
+
+/** What became of a delivery the creator confirmed (it may arrive minutes later). */
+function deliveryOutcome(event) {
+  if (!app.session?.signed_in) return;
+  if (event?.type === "delivered") {
+    const title = event.order?.service_title;
+    const review = event.order?.review_deadline ? ` The client can review it until ${new Date(event.order.review_deadline).toLocaleString()}.` : "";
+    banner.showSuccess(`Delivered${title ? ` “${title}”` : ""}.${review}`);
+  } else if (event?.type === "delivery_failed") {
+    banner.showError({ message: event.problem?.message ?? "Atelier refused the delivery.", detail: event.problem?.detail });
+  } else if (event?.type === "delivery_retrying") {
+    banner.showError({ message: `Will retry: ${event.problem?.message ?? "the delivery couldn't be sent yet."}`, detail: event.problem?.detail });
+  }
+}
+
 async function start() {
+  onEvent("order-alert", showOrderAlert).catch(() => {});
+  onEvent("watch-event", deliveryOutcome).catch(() => {});
+  // A click on a new-order notification: the window is already shown, open the order.
+  onEvent("open-order", (orderId) => {
+    if (app.session?.signed_in) go("inbox", { focus: typeof orderId === "string" ? orderId : null });
+  }).catch(() => {});
   let startupError = null;
   try {
     app.info = await api.appInfo();

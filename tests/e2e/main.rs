@@ -7,6 +7,7 @@
 //! See README.md beside this file.
 
 mod onboarding;
+mod orders;
 mod session;
 
 use atelier_tests::e2e::{AppUnderTest, TestProfile, READY};
