@@ -286,6 +286,14 @@ fn a_simulated_practice_order_is_announced_once() {
     let root = scratch("simulate");
     let desk = Desk::open(&root, &MemoryKeyring::new());
     let announced: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let alerts: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let alert_sink = alerts.clone();
+    desk._app.listen_any(crate::watch::ALERT, move |event| {
+        alert_sink
+            .lock()
+            .unwrap()
+            .push(serde_json::from_str(event.payload()).unwrap());
+    });
     let sink = announced.clone();
     desk._app.listen_any(crate::watch::EVENT, move |event| {
         let event: Value = serde_json::from_str(event.payload()).unwrap();
@@ -295,6 +303,11 @@ fn a_simulated_practice_order_is_announced_once() {
     });
 
     desk.ok("choose_mode", json!({"mode": "practice"}));
+    // With desktop notifications off, the news comes as an in-app alert instead.
+    desk.ok(
+        "set_preferences",
+        json!({"preferences": {"notifications": false, "start_on_login": false}}),
+    );
     let err = desk.call("simulate_order", json!({})).unwrap_err();
     assert_eq!(
         err["code"], "unauthorized",
