@@ -9,6 +9,7 @@
 mod onboarding;
 mod orders;
 mod session;
+mod story;
 
 use atelier_tests::e2e::{AppUnderTest, TestProfile, READY};
 

@@ -2,46 +2,9 @@
 //! window, with the key kept in a real Secret Service keyring — and every form says, beside
 //! the field, what is wrong with bad input.
 
-use std::time::{Duration, Instant};
-
 use atelier_tests::e2e::{AppUnderTest, TestProfile, READY};
 
-async fn on_screen(app: &AppUnderTest, name: &str) {
-    app.wait_for(&format!(r#"html[data-screen="{name}"]"#))
-        .await;
-}
-
-/// The message shown under `input` (its `-error` element) once live checking has run.
-async fn message_beside(app: &AppUnderTest, input: &str) -> String {
-    let css = format!("#{input}-error");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let text = app.text(&css).await;
-        if !text.trim().is_empty() {
-            return text;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no message appeared beside #{input}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn value_of(app: &AppUnderTest, css: &str) -> String {
-    app.wait_for(css)
-        .await
-        .prop("value")
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_default()
-}
-
-/// Live checks run 200 ms after the last keystroke and can move buttons; let them settle.
-async fn settle() {
-    tokio::time::sleep(Duration::from_millis(600)).await;
-}
+use crate::story::{message_beside, on_screen, settle, value_of};
 
 const WALLET: &str = "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM";
 

@@ -6,37 +6,7 @@ use std::time::{Duration, Instant};
 
 use atelier_tests::e2e::{AppUnderTest, NotificationSpy, TestProfile, READY};
 
-async fn on_screen(app: &AppUnderTest, name: &str) {
-    app.wait_for(&format!(r#"html[data-screen="{name}"]"#))
-        .await;
-}
-
-/// Live checks run 200 ms after the last keystroke and can move buttons; let them settle.
-async fn settle() {
-    tokio::time::sleep(Duration::from_millis(600)).await;
-}
-
-async fn value_of(app: &AppUnderTest, css: &str) -> String {
-    app.wait_for(css)
-        .await
-        .prop("value")
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_default()
-}
-
-/// Like `wait_for`, for things that take the watcher a while (a check, a delivery).
-async fn wait_long(app: &AppUnderTest, css: &str, timeout: Duration) {
-    let deadline = Instant::now() + timeout;
-    while !app.is_present(css).await {
-        if Instant::now() >= deadline {
-            app.screenshot("timeout").await;
-            panic!("{css} did not appear within {} s", timeout.as_secs());
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
+use crate::story::{on_screen, settle, value_of, wait_long};
 
 const SERVICE_TITLE: &str = "Neon avatar pack";
 

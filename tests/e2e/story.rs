@@ -1,0 +1,55 @@
+//! What every story does in the window: wait for a screen, read the message beside a
+//! field, let live checks settle.
+
+use std::time::{Duration, Instant};
+
+use atelier_tests::e2e::AppUnderTest;
+
+pub async fn on_screen(app: &AppUnderTest, name: &str) {
+    app.wait_for(&format!(r#"html[data-screen="{name}"]"#))
+        .await;
+}
+
+/// The message shown under `input` (its `-error` element) once live checking has run.
+pub async fn message_beside(app: &AppUnderTest, input: &str) -> String {
+    let css = format!("#{input}-error");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = app.text(&css).await;
+        if !text.trim().is_empty() {
+            return text;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no message appeared beside #{input}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+pub async fn value_of(app: &AppUnderTest, css: &str) -> String {
+    app.wait_for(css)
+        .await
+        .prop("value")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
+/// Live checks run 200 ms after the last keystroke and can move buttons; let them settle.
+pub async fn settle() {
+    tokio::time::sleep(Duration::from_millis(600)).await;
+}
+
+/// Like `wait_for`, for things that take the watcher a while (a check, a delivery).
+pub async fn wait_long(app: &AppUnderTest, css: &str, timeout: Duration) {
+    let deadline = Instant::now() + timeout;
+    while !app.is_present(css).await {
+        if Instant::now() >= deadline {
+            app.screenshot("timeout").await;
+            panic!("{css} did not appear within {} s", timeout.as_secs());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
