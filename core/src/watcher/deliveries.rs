@@ -61,13 +61,11 @@ impl PendingDeliveries {
     pub fn open(path: &Path) -> Result<(PendingDeliveries, Option<StoreError>), StoreError> {
         let mut queue = PendingDeliveries::in_memory();
         queue.path = Some(path.to_owned());
-        match store::load::<Saved>(path) {
-            Ok(Some(saved)) => queue.items = saved.pending,
-            Ok(None) => {}
-            Err(e @ StoreError::Damaged { .. }) => return Ok((queue, Some(e))),
-            Err(e) => return Err(e),
+        let (saved, damage) = store::load::<Saved>(path)?;
+        if let Some(saved) = saved {
+            queue.items = saved.pending;
         }
-        Ok((queue, None))
+        Ok((queue, damage))
     }
 
     pub fn len(&self) -> usize {

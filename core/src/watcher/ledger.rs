@@ -129,20 +129,17 @@ impl CallLedger {
     pub fn open(path: &Path, budget: Budget) -> Result<CallLedger, StoreError> {
         let mut ledger = CallLedger::in_memory(budget);
         ledger.path = Some(path.to_owned());
-        match store::load::<Saved>(path) {
-            Ok(Some(saved)) => {
-                let mut calls: Vec<_> = saved
-                    .calls
-                    .into_iter()
-                    .map(|c| (from_ms(c.at_ms), c.kind))
-                    .collect();
-                calls.sort_by_key(|(at, _)| *at);
-                ledger.calls = calls.into();
-                ledger.blocked_until = saved.blocked_until_ms.map(from_ms);
-            }
-            Ok(None) => {}
-            Err(e @ StoreError::Damaged { .. }) => ledger.store_problem = Some(e.to_string()),
-            Err(e) => return Err(e),
+        let (saved, damage) = store::load::<Saved>(path)?;
+        ledger.store_problem = damage.map(|e| e.to_string());
+        if let Some(saved) = saved {
+            let mut calls: Vec<_> = saved
+                .calls
+                .into_iter()
+                .map(|c| (from_ms(c.at_ms), c.kind))
+                .collect();
+            calls.sort_by_key(|(at, _)| *at);
+            ledger.calls = calls.into();
+            ledger.blocked_until = saved.blocked_until_ms.map(from_ms);
         }
         Ok(ledger)
     }

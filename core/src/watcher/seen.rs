@@ -67,13 +67,11 @@ impl SeenOrders {
     pub fn open(path: &Path) -> Result<(SeenOrders, Option<StoreError>), StoreError> {
         let mut seen = SeenOrders::in_memory();
         seen.path = Some(path.to_owned());
-        match store::load::<Saved>(path) {
-            Ok(Some(saved)) => seen.orders = saved.orders,
-            Ok(None) => {}
-            Err(e @ StoreError::Damaged { .. }) => return Ok((seen, Some(e))),
-            Err(e) => return Err(e),
+        let (saved, damage) = store::load::<Saved>(path)?;
+        if let Some(saved) = saved {
+            seen.orders = saved.orders;
         }
-        Ok((seen, None))
+        Ok((seen, damage))
     }
 
     pub fn contains(&self, order_id: &str) -> bool {

@@ -23,23 +23,27 @@ pub enum StoreError {
     },
 }
 
-/// Reads `path`, or `None` when it does not exist yet. A file that cannot be decoded is
-/// set aside (kept for a person to look at) and reported, so the caller can decide
-/// whether starting empty is acceptable.
-pub fn load<T: DeserializeOwned>(path: &Path) -> Result<Option<T>, StoreError> {
+/// Reads `path`: the saved value, or `None` when there is none yet. A file that cannot be
+/// decoded is set aside (kept for a person to look at) and reported in the second value;
+/// the watcher then starts empty, which every one of its files can afford. Only failing
+/// to read or set aside the file is an error.
+pub fn load<T: DeserializeOwned>(
+    path: &Path,
+) -> Result<(Option<T>, Option<StoreError>), StoreError> {
     let io_err = |source| StoreError::Io {
         path: path.to_owned(),
         source,
     };
     match json_file::load(path) {
-        Ok(value) => Ok(value),
+        Ok(value) => Ok((value, None)),
         Err(e) if e.kind() == io::ErrorKind::InvalidData => {
             let kept = json_file::set_aside(path).map_err(io_err)?;
-            Err(StoreError::Damaged {
+            let damage = StoreError::Damaged {
                 path: path.to_owned(),
                 detail: e.to_string(),
                 kept,
-            })
+            };
+            Ok((None, Some(damage)))
         }
         Err(e) => Err(io_err(e)),
     }
@@ -79,14 +83,21 @@ mod tests {
         fs::create_dir_all(&dir).unwrap();
         let path = dir.join("x.json");
         fs::write(&path, b"{not json").unwrap();
-        let err = load::<Vec<u32>>(&path).unwrap_err();
-        let StoreError::Damaged { kept, .. } = &err else {
-            panic!("{err}")
+        let (value, damage) = load::<Vec<u32>>(&path).unwrap();
+        assert_eq!(value, None, "a damaged file means starting empty");
+        let Some(StoreError::Damaged { kept, .. }) = &damage else {
+            panic!("the damage is reported: {damage:?}")
         };
         assert!(kept.exists());
-        assert_eq!(load::<Vec<u32>>(&path).unwrap(), None);
+        let (value, damage) = load::<Vec<u32>>(&path).unwrap();
+        assert!(
+            value.is_none() && damage.is_none(),
+            "set aside: nothing left to report"
+        );
         save(&path, &vec![7u32]).unwrap();
-        assert_eq!(load::<Vec<u32>>(&path).unwrap(), Some(vec![7]));
+        let (value, damage) = load::<Vec<u32>>(&path).unwrap();
+        assert_eq!(value, Some(vec![7]));
+        assert!(damage.is_none());
         let _ = fs::remove_dir_all(&dir);
     }
 }
