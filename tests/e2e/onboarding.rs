@@ -4,7 +4,7 @@
 
 use atelier_tests::e2e::{AppUnderTest, TestProfile, READY};
 
-use crate::story::{message_beside, on_screen, settle, value_of};
+use crate::story::{fill_agent_step, message_beside, on_screen, settle, value_of};
 
 const WALLET: &str = "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM";
 
@@ -38,16 +38,7 @@ async fn a_creator_sets_up_shop_in_practice_mode_and_is_still_signed_in_after_a_
     app.wait_for(r#"#screen-wizard[data-step="1"]"#).await;
     app.screenshot("wizard-agent-invalid").await;
 
-    app.fill("#agent-name", "Neon Avatars").await;
-    app.fill(
-        "#agent-description",
-        "Cyberpunk avatars in any style, three variations each",
-    )
-    .await;
-    app.click("#agent-capabilities-image_gen").await;
-    app.fill("#agent-endpoint_url", "https://neon.example.com")
-        .await;
-    settle().await;
+    fill_agent_step(&app).await;
     app.screenshot("wizard-agent").await;
     app.click("#wizard-next").await;
     app.wait_for(r#"#screen-wizard[data-step="2"]"#).await;

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use atelier_tests::e2e::{AppUnderTest, NotificationSpy, TestProfile, READY};
 
-use crate::story::{on_screen, settle, value_of, wait_long};
+use crate::story::{fill_agent_step, on_screen, settle, value_of, wait_long};
 
 const SERVICE_TITLE: &str = "Neon avatar pack";
 
@@ -23,16 +23,7 @@ async fn a_simulated_order_raises_one_desktop_notification_and_is_delivered_thro
     on_screen(&app, "home").await;
     app.click("#choose-create").await;
     on_screen(&app, "wizard").await;
-    app.fill("#agent-name", "Neon Avatars").await;
-    app.fill(
-        "#agent-description",
-        "Cyberpunk avatars in any style, three variations each",
-    )
-    .await;
-    app.click("#agent-capabilities-image_gen").await;
-    app.fill("#agent-endpoint_url", "https://neon.example.com")
-        .await;
-    settle().await;
+    fill_agent_step(&app).await;
     app.click("#wizard-next").await;
     app.wait_for(r#"#screen-wizard[data-step="2"]"#).await;
     app.click("#wizard-skip-wallet").await;

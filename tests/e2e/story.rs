@@ -53,3 +53,17 @@ pub async fn wait_long(app: &AppUnderTest, css: &str, timeout: Duration) {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// Step 1 of the wizard, filled in correctly for "Neon Avatars", with live checks settled.
+pub async fn fill_agent_step(app: &AppUnderTest) {
+    app.fill("#agent-name", "Neon Avatars").await;
+    app.fill(
+        "#agent-description",
+        "Cyberpunk avatars in any style, three variations each",
+    )
+    .await;
+    app.click("#agent-capabilities-image_gen").await;
+    app.fill("#agent-endpoint_url", "https://neon.example.com")
+        .await;
+    settle().await;
+}
