@@ -1,5 +1,5 @@
 # Shortcuts for people who have make; the scripts work without it.
-.PHONY: run test setup sandbox bench
+.PHONY: run test setup sandbox package bench bench-watcher
 
 run:
 	scripts/run
@@ -12,11 +12,21 @@ setup:
 
 # A standalone sandbox marketplace on http://127.0.0.1:8787/api/atelier
 sandbox:
-	cargo run --locked -p atelier-desk --bin atelier-sandbox -- --port 8787
+	cargo run --locked -p atelier-core --bin atelier-sandbox -- --port 8787
 
-# The watcher benchmark (not a test): idle CPU/memory over 10 minutes of watching, limited
-# calls issued, paid-to-notification time. Takes ~15-25 minutes; needs `make setup` first.
-# Prints a table and writes target/bench/watcher.json; figures go in BENCHMARKS.md.
-# Quicker try: BENCH_SECONDS=60 BENCH_SAMPLES=1 make bench
+# The installable package: target/release/bundle/deb/Atelier Desk_<version>_amd64.deb
+package:
+	scripts/package
+
+# The footprint benchmark (not a test): .deb and binary size, start to ready, memory and
+# idle CPU, min/median/max over 5 runs of the release build. ~10 minutes after the release
+# build; needs `make setup` first. Prints a table and writes target/bench/app.json;
+# figures go in BENCHMARKS.md. Quicker try: BENCH_RUNS=2 BENCH_IDLE_SECONDS=20 make bench
 bench:
+	bench/app
+
+# The watcher benchmark: idle CPU/memory over 10 minutes of watching, limited calls
+# issued, paid-to-notification time. Takes ~15-25 minutes. Writes target/bench/watcher.json.
+# Quicker try: BENCH_SECONDS=60 BENCH_SAMPLES=1 make bench-watcher
+bench-watcher:
 	bench/watcher

@@ -31,6 +31,9 @@ fn main() {
             "simulate_order",
             "preferences",
             "set_preferences",
+            "start_on_login",
+            "set_start_on_login",
+            "page_ready",
         ]),
     ))
     .expect("failed to run tauri-build");

@@ -70,6 +70,16 @@ export const api = {
     if (brief !== undefined) args.brief = brief;
     return call("simulate_order", args);
   },
+
+  // The desktop
+  preferences: () => call("preferences"),
+  /** preferences: {notifications}; answers with what is now saved. */
+  setPreferences: (preferences) => call("set_preferences", { preferences }),
+  /** Whether the app starts (in the background) at login, as the desktop has it now. */
+  startOnLogin: () => call("start_on_login"),
+  setStartOnLogin: (enabled) => call("set_start_on_login", { enabled }),
+  /** Tells the Rust side the first screen is painted (the start-up benchmark waits for it). */
+  pageReady: () => call("page_ready"),
 };
 
 /**

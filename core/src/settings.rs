@@ -39,14 +39,12 @@ pub struct AccountSettings {
 #[serde(default)]
 pub struct Preferences {
     pub notifications: bool,
-    pub start_on_login: bool,
 }
 
 impl Default for Preferences {
     fn default() -> Self {
         Preferences {
             notifications: true,
-            start_on_login: false,
         }
     }
 }

@@ -3,6 +3,7 @@
 //! errors, the watcher's news becomes notifications, and the tray keeps the app reachable.
 
 pub mod commands;
+pub mod desktop;
 mod platform;
 mod tray;
 pub mod watch;
@@ -70,6 +71,9 @@ pub fn app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::simulate_order,
             commands::preferences,
             commands::set_preferences,
+            commands::start_on_login,
+            commands::set_start_on_login,
+            commands::page_ready,
         ])
 }
 
@@ -98,18 +102,45 @@ pub fn init<R: Runtime>(app: &AppHandle<R>, setup: &Setup) -> tauri::Result<()> 
 }
 
 pub fn run() {
+    desktop::mark_launch();
     // Before any thread or GTK exists: setting the environment later is racy.
     for (key, value) in platform::webkit_workarounds(|k| std::env::var(k).ok()) {
         std::env::set_var(key, value);
     }
+    let background = desktop::started_in_background(std::env::args_os());
+    let context = tauri::generate_context!();
+    let instance = desktop::instance_id(
+        &context.config().identifier,
+        desktop::data_home(|k| std::env::var(k).ok()).as_deref(),
+    );
     let setup = Setup::default();
-    app(tauri::Builder::default())
+    // The single-instance plugin goes first: a second launch must hand over to the running
+    // copy before anything else (keyring, practice marketplace, watcher) starts.
+    let desktop = tauri::Builder::default()
+        .plugin(
+            tauri_plugin_single_instance::Builder::new()
+                .dbus_id(instance)
+                .callback(|app, _args, _cwd| desktop::show_main_window(app))
+                .build(),
+        )
+        .plugin(
+            tauri_plugin_autostart::Builder::new()
+                .args([desktop::BACKGROUND_ARG])
+                .build(),
+        );
+    app(desktop)
         .setup(move |app| {
             init(app.handle(), &setup)?;
             tray::install(app.handle())?;
+            desktop::quit_on_signals(app.handle());
+            // The window is not in the config's start-up list: a start on login keeps it
+            // closed until the creator opens it from the tray, the menu or a notification.
+            if !background {
+                desktop::show_main_window(app.handle());
+            }
             Ok(())
         })
-        .build(tauri::generate_context!())
+        .build(context)
         .expect("Atelier Desk could not start its window")
         .run(|app, event| {
             // Closing the window must not stop the watcher: only Quit (an explicit exit

@@ -306,7 +306,7 @@ fn a_simulated_practice_order_is_announced_once() {
     // With desktop notifications off, the news comes as an in-app alert instead.
     desk.ok(
         "set_preferences",
-        json!({"preferences": {"notifications": false, "start_on_login": false}}),
+        json!({"preferences": {"notifications": false}}),
     );
     let err = desk.call("simulate_order", json!({})).unwrap_err();
     assert_eq!(

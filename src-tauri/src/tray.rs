@@ -1,9 +1,12 @@
 //! The tray icon: the app keeps watching for orders after its window is closed, and this
 //! is how the creator reaches it again, checks now, pauses, or quits for real.
 
+use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
-use tauri::{AppHandle, Manager, Runtime, WebviewWindowBuilder};
+use tauri::{AppHandle, Manager, Runtime};
+
+use crate::desktop::show_main_window;
 
 use crate::watch::Watching;
 
@@ -11,6 +14,8 @@ pub const OPEN: &str = "open";
 pub const CHECK_NOW: &str = "check-now";
 pub const PAUSE: &str = "pause";
 pub const QUIT: &str = "quit";
+
+const TRAY_ICON: &[u8] = include_bytes!("../../icons/tray@2x.png");
 
 pub fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     let pause = MenuItem::with_id(app, PAUSE, "Pause watching", true, None::<&str>)?;
@@ -27,9 +32,10 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     let mut tray = TrayIconBuilder::with_id("atelier-desk")
         .tooltip("Atelier Desk")
         .menu(&menu);
-    if let Some(icon) = app.default_window_icon() {
-        tray = tray.icon(icon.clone());
-    }
+    // The monochrome glyph reads on light and dark panels alike; the colour icon does not.
+    tray = tray
+        .icon(Image::from_bytes(TRAY_ICON)?)
+        .icon_as_template(true);
     tray.on_menu_event(move |app, event| match event.id().as_ref() {
         OPEN => show_main_window(app),
         CHECK_NOW => app.state::<Watching>().check_now(),
@@ -46,20 +52,4 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     })
     .build(app)?;
     Ok(())
-}
-
-/// Brings the window back, re-creating it if it was closed (closing frees WebKit's memory
-/// while the watcher carries on).
-pub fn show_main_window<R: Runtime>(app: &AppHandle<R>) {
-    if let Some(window) = app.get_webview_window("main") {
-        let _ = window.unminimize();
-        let _ = window.show();
-        let _ = window.set_focus();
-        return;
-    }
-    if let Some(config) = app.config().app.windows.iter().find(|w| w.label == "main") {
-        if let Ok(window) = WebviewWindowBuilder::from_config(app, config).and_then(|b| b.build()) {
-            let _ = window.set_focus();
-        }
-    }
 }

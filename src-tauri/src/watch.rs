@@ -316,7 +316,7 @@ fn show_desktop<R: Runtime>(app: &AppHandle<R>, alert: &Alert) -> bool {
     std::thread::spawn(move || {
         handle.wait_for_action(|action| {
             if action == "default" {
-                crate::tray::show_main_window(&app);
+                crate::desktop::show_main_window(&app);
                 let _ = app.emit(OPEN_ORDER, order_id);
             }
         })

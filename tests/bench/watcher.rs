@@ -14,12 +14,12 @@
 //!
 //! Prints a table and writes `target/bench/watcher.json`.
 
-use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use atelier_tests::e2e::{self, AppUnderTest, NotificationSpy, TestProfile, READY};
+use atelier_tests::procfs::{cpu_of, family, memory, stat, ticks_per_second};
 use serde_json::{json, Value};
 
 fn env_u64(key: &str, default: u64) -> u64 {
@@ -52,76 +52,6 @@ async fn invoke(app: &AppUnderTest, command: &str, args: Value) -> Value {
         Some(ok) => ok.clone(),
         None => panic!("{command} failed: {answer}"),
     }
-}
-
-// ---------------------------------------------------------------- /proc
-
-/// (ppid, utime+stime in ticks, start time) from /proc/<pid>/stat.
-fn stat(pid: u32) -> Option<(u32, u64, u64)> {
-    let text = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let rest = &text[text.rfind(')')? + 2..];
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    // after "comm": state(0) ppid(1) ... utime(11) stime(12) ... starttime(19)
-    let ppid = f.get(1)?.parse().ok()?;
-    let cpu = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
-    let start = f.get(19)?.parse().ok()?;
-    Some((ppid, cpu, start))
-}
-
-fn all_pids() -> Vec<u32> {
-    fs::read_dir("/proc")
-        .map(|d| {
-            d.flatten()
-                .filter_map(|e| e.file_name().to_str()?.parse().ok())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// `pid` and all its descendants.
-fn family(pid: u32) -> Vec<u32> {
-    let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
-    for p in all_pids() {
-        if let Some((ppid, _, _)) = stat(p) {
-            children.entry(ppid).or_default().push(p);
-        }
-    }
-    let mut out = vec![pid];
-    let mut i = 0;
-    while i < out.len() {
-        if let Some(c) = children.get(&out[i]) {
-            out.extend(c);
-        }
-        i += 1;
-    }
-    out
-}
-
-fn comm(pid: u32) -> String {
-    fs::read_to_string(format!("/proc/{pid}/comm"))
-        .unwrap_or_default()
-        .trim()
-        .to_owned()
-}
-
-/// CPU ticks per (pid, start time), so a reused pid is not mixed up.
-fn cpu_of(pids: &[u32]) -> HashMap<(u32, u64), (String, u64)> {
-    pids.iter()
-        .filter_map(|&p| stat(p).map(|(_, cpu, start)| ((p, start), (comm(p), cpu))))
-        .collect()
-}
-
-/// (Rss, Pss) in kB from /proc/<pid>/smaps_rollup.
-fn memory(pid: u32) -> (u64, u64) {
-    let text = fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
-    let field = |name: &str| {
-        text.lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    (field("Rss:"), field("Pss:"))
 }
 
 /// TCP ports `pid` listens on (IPv4 and IPv6), from its socket inodes.
@@ -212,7 +142,7 @@ async fn main() {
     let seconds = env_u64("BENCH_SECONDS", 600);
     let samples = env_u64("BENCH_SAMPLES", 3);
     let settle = env_u64("BENCH_SETTLE_SECONDS", 30);
-    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    let ticks = ticks_per_second();
     let load_before = fs::read_to_string("/proc/loadavg").unwrap_or_default();
     eprintln!("bench: idle {seconds} s, {samples} latency samples; load {load_before}");
 

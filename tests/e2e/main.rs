@@ -6,6 +6,7 @@
 //!
 //! See README.md beside this file.
 
+mod desktop;
 mod onboarding;
 mod orders;
 mod session;

@@ -311,6 +311,13 @@ impl TestProfile {
         env
     }
 
+    /// The environment without the harness's WebKit override: the app as users run it.
+    pub fn desktop_env(&self) -> Vec<(OsString, OsString)> {
+        let mut env = self.env();
+        env.retain(|(key, _)| key != "WEBKIT_DISABLE_DMABUF_RENDERER");
+        env
+    }
+
     fn next_screenshot(&self, name: &str) -> PathBuf {
         let n = self.inner.screenshots.fetch_add(1, Ordering::SeqCst) + 1;
         let name: String = name
@@ -545,6 +552,18 @@ impl AppUnderTest {
     /// Saves a PNG of the window as `<target>/e2e-screenshots/<story>/<NN>-<name>.png`.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         let path = self.profile.next_screenshot(name);
+        // WebKit's snapshot is the last frame it painted; under Xvfb that lags the page by
+        // up to a second or two. Wait for two frames first so the picture shows the DOM
+        // the story just checked.
+        let _ = bounded(
+            format!("settling before screenshot {name:?}"),
+            self.client().execute_async(
+                "const done = arguments[arguments.length - 1];
+                 requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+                vec![],
+            ),
+        )
+        .await;
         let png = bounded(
             format!("taking screenshot {name:?}"),
             self.client().screenshot(),
@@ -745,7 +764,7 @@ fn two_free_ports() -> (u16, u16) {
     )
 }
 
-fn signal(pid: u32, signal: libc::c_int) {
+pub(crate) fn signal(pid: u32, signal: libc::c_int) {
     // SAFETY: kill(2) with a positive pid has no memory effects.
     unsafe {
         libc::kill(pid as libc::pid_t, signal);
@@ -766,11 +785,11 @@ fn wait_child(child: &mut Child, timeout: Duration) -> bool {
 }
 
 /// A process as /proc shows it: (pid, start time) so a reused pid is never mistaken for it.
-type Proc = (u32, u64);
+pub(crate) type Proc = (u32, u64);
 
 /// Some processes, remembered so that a reused pid is never mistaken for one of them.
 #[derive(Clone, Debug)]
-pub struct Processes(Vec<Proc>);
+pub struct Processes(pub(crate) Vec<Proc>);
 
 impl Processes {
     pub fn len(&self) -> usize {
@@ -792,7 +811,7 @@ impl Processes {
 }
 
 /// Parent pid, start time and state of a process, from /proc/<pid>/stat.
-fn stat(pid: u32) -> Option<(u32, u64, char)> {
+pub(crate) fn stat(pid: u32) -> Option<(u32, u64, char)> {
     let text = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The command name is in parentheses and may contain anything: parse after the last ')'.
     let rest = &text[text.rfind(')')? + 2..];
@@ -804,7 +823,7 @@ fn stat(pid: u32) -> Option<(u32, u64, char)> {
 }
 
 /// Every process below `root` right now (WebKitWebDriver, the app, WebKit's helpers).
-fn descendants(root: u32) -> Vec<Proc> {
+pub(crate) fn descendants(root: u32) -> Vec<Proc> {
     let mut children: HashMap<u32, Vec<Proc>> = HashMap::new();
     for entry in fs::read_dir("/proc").into_iter().flatten().flatten() {
         let Some(pid) = entry
@@ -860,12 +879,12 @@ fn native_drivers_on(port: u16) -> Vec<Proc> {
     found
 }
 
-fn still_running(process: &Proc) -> bool {
+pub(crate) fn still_running(process: &Proc) -> bool {
     matches!(stat(process.0), Some((_, start, state)) if start == process.1 && state != 'Z' && state != 'X')
 }
 
 /// SIGTERM whatever of `family` still runs, give it 3 s, then SIGKILL the rest.
-fn sweep(family: &[Proc]) {
+pub(crate) fn sweep(family: &[Proc]) {
     let alive: Vec<Proc> = family.iter().copied().filter(still_running).collect();
     if alive.is_empty() {
         return;
@@ -882,7 +901,7 @@ fn sweep(family: &[Proc]) {
     wait_gone(&alive, Duration::from_secs(2));
 }
 
-fn wait_gone(processes: &[Proc], timeout: Duration) -> bool {
+pub(crate) fn wait_gone(processes: &[Proc], timeout: Duration) -> bool {
     let deadline = Instant::now() + timeout;
     loop {
         if !processes.iter().any(still_running) {

@@ -9,7 +9,9 @@ use atelier_core::models::{NewAgent, NewService};
 use atelier_core::sandbox::{RateLimits, Sandbox, SandboxConfig};
 
 pub mod broken;
+pub mod desktop;
 pub mod e2e;
+pub mod procfs;
 
 /// A sandbox with the rate limits off, so a test can register as many agents as its story needs.
 pub async fn sandbox() -> Sandbox {

@@ -1,4 +1,4 @@
-// Which marketplace, its address, the keyring's health, and room for preferences.
+// Which marketplace, its address, the keyring's health, and how the app lives on the desktop.
 import { h, fill, busy, screenTitle } from "../lib/dom.js";
 import { baseUrlForm } from "../lib/base-url.js";
 import { hostOf, keyringTrouble, stillFailing } from "../lib/banner.js";
@@ -13,12 +13,7 @@ export function renderSettings(ctx) {
     modeCard(ctx),
     addressCard(ctx),
     keyringCard,
-    h(
-      "section",
-      { class: "card stack", "aria-labelledby": "settings-preferences-heading" },
-      h("h3", { id: "settings-preferences-heading" }, "Preferences"),
-      h("p", { class: "muted", id: "settings-preferences" }, "Notifications for paid orders and other preferences will appear here in a later version."),
-    ),
+    preferencesCard(ctx),
     h("p", { class: "muted small", id: "settings-about" }, `Atelier Desk ${ctx.info?.version ? `v${ctx.info.version}` : ""} · talking to ${ctx.session?.base_url ?? "no marketplace yet"}`),
   );
 }
@@ -99,4 +94,62 @@ function drawKeyring(ctx, card, retried = false) {
     status = h("p", { class: "muted", id: "settings-keyring" }, "You aren't signed in in this mode, so no key is stored.");
   }
   fill(card, h("h3", { id: "settings-keyring-heading", tabindex: "-1" }, "API key and keyring"), status);
+}
+
+// Each switch takes effect the moment it is flipped; on failure it flips back and says why
+// beside itself. Start on login is read from the desktop, where the creator may also change it.
+function preferencesCard(ctx) {
+  const notifications = toggle(
+    "pref-notifications",
+    "Show a desktop notification when an order is paid",
+    "Off: new orders appear as an alert inside this window instead.",
+    async (on) => (await ctx.api.setPreferences({ notifications: on })).notifications,
+  );
+  const startOnLogin = toggle(
+    "pref-start-on-login",
+    "Start Atelier Desk when I log in",
+    "It starts in the background and keeps watching for paid orders; open it from the tray or your app menu.",
+    (on) => ctx.api.setStartOnLogin(on),
+  );
+  ctx.api.preferences().then((p) => notifications.set(p.notifications), (e) => notifications.fail(e));
+  ctx.api.startOnLogin().then((on) => startOnLogin.set(on), (e) => startOnLogin.fail(e));
+  return h(
+    "section",
+    { class: "card stack", id: "settings-preferences", "aria-labelledby": "settings-preferences-heading" },
+    h("h3", { id: "settings-preferences-heading" }, "Preferences"),
+    notifications.field,
+    startOnLogin.field,
+  );
+}
+
+function toggle(id, text, hintText, apply) {
+  const box = h("input", { type: "checkbox", id, disabled: true, "aria-describedby": `${id}-hint ${id}-error` });
+  const error = h("p", { class: "field-error", id: `${id}-error`, role: "status" });
+  const field = h(
+    "div",
+    { class: "field" },
+    h("label", { class: "choice", for: id }, box, h("span", {}, text)),
+    h("p", { class: "hint", id: `${id}-hint` }, hintText),
+    error,
+  );
+  const set = (on) => {
+    box.checked = on;
+    box.disabled = false;
+    box.dataset.state = on ? "on" : "off";
+  };
+  const fail = (problem) => {
+    error.textContent = problem?.message ?? "That didn't work.";
+  };
+  box.addEventListener("change", async () => {
+    const wanted = box.checked;
+    box.disabled = true;
+    error.textContent = "";
+    try {
+      set(await apply(wanted));
+    } catch (problem) {
+      set(!wanted);
+      fail(problem);
+    }
+  });
+  return { field, set, fail };
 }

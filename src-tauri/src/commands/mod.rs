@@ -3,12 +3,14 @@
 
 mod account;
 mod app;
+mod desktop;
 mod services;
 mod session;
 mod watch;
 
 pub use account::*;
 pub use app::*;
+pub use desktop::*;
 pub use services::*;
 pub use session::*;
 pub use watch::*;
