@@ -79,7 +79,7 @@ export const api = {
   startOnLogin: () => call("start_on_login"),
   setStartOnLogin: (enabled) => call("set_start_on_login", { enabled }),
   /** Tells the Rust side the first screen is painted (the start-up benchmark waits for it). */
-  pageReady: () => call("page_ready"),
+  pageReady: (pageMs) => call("page_ready", { pageMs }),
 };
 
 /**

@@ -65,9 +65,27 @@ pub fn instance_id(identifier: &str, data_home: Option<&Path>) -> String {
 
 /// The line the app prints when a window has painted its first screen. The start-up
 /// benchmark and the package smoke test wait for it.
-pub fn ready_line() -> String {
-    let since = LAUNCHED.get().map(|t| t.elapsed().as_millis()).unwrap_or(0);
-    format!("Atelier Desk: window ready, {since} ms after launch")
+pub fn ready_line(page_ms: Option<f64>) -> String {
+    let since = since_launch();
+    match page_ms {
+        Some(page) => format!(
+            "Atelier Desk: window ready, {since} ms after launch ({page:.0} ms of it in the page)"
+        ),
+        None => format!("Atelier Desk: window ready, {since} ms after launch"),
+    }
+}
+
+fn since_launch() -> u128 {
+    LAUNCHED.get().map(|t| t.elapsed().as_millis()).unwrap_or(0)
+}
+
+/// With `ATELIER_TRACE_STARTUP=1`, says on standard error when each start-up step is done,
+/// to see where the time to the first screen goes.
+pub fn trace(step: &str) {
+    static ON: OnceLock<bool> = OnceLock::new();
+    if *ON.get_or_init(|| std::env::var_os("ATELIER_TRACE_STARTUP").is_some_and(|v| v == "1")) {
+        eprintln!("Atelier Desk: start-up: {step} at {} ms", since_launch());
+    }
 }
 
 /// Brings the window back, re-creating it if it was closed (closing frees WebKit's memory
@@ -96,32 +114,53 @@ pub fn show_main_window<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
-/// Quits like the tray's Quit when the session ends or someone stops the app (SIGTERM,
-/// SIGINT, SIGHUP): the watcher stops between calls, the single-instance name is released,
-/// and WebKit's helper processes go with the app.
-#[cfg(unix)]
-pub fn quit_on_signals<R: Runtime>(app: &AppHandle<R>) {
-    use tokio::signal::unix::{signal, SignalKind};
-    let app = app.clone();
-    tauri::async_runtime::spawn(async move {
-        let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::hangup()),
-        ) else {
-            return;
-        };
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = int.recv() => {}
-            _ = hup.recv() => {}
-        }
-        app.exit(0);
-    });
+/// The signals that end a desktop app (SIGTERM at log-out, SIGINT, SIGHUP), caught from
+/// the start of `run`: one arriving while the app is still starting must not kill it
+/// half-way through writing its files. `None` inside when they could not be caught.
+pub struct QuitSignals(#[cfg(unix)] Option<[tokio::signal::unix::Signal; 3]>);
+
+pub fn catch_quit_signals() -> QuitSignals {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        // Registering needs the runtime's context; from here on the signals are queued.
+        tauri::async_runtime::block_on(async {
+            let caught = (
+                signal(SignalKind::terminate()),
+                signal(SignalKind::interrupt()),
+                signal(SignalKind::hangup()),
+            );
+            QuitSignals(match caught {
+                (Ok(term), Ok(int), Ok(hup)) => Some([term, int, hup]),
+                _ => None,
+            })
+        })
+    }
+    #[cfg(not(unix))]
+    QuitSignals()
 }
 
-#[cfg(not(unix))]
-pub fn quit_on_signals<R: Runtime>(_app: &AppHandle<R>) {}
+impl QuitSignals {
+    /// Quits like the tray's Quit when one arrives (or has arrived): the watcher stops
+    /// between calls, the single-instance name is released and WebKit's helper processes go
+    /// with the app.
+    pub fn quit_app_on_arrival<R: Runtime>(self, app: &AppHandle<R>) {
+        #[cfg(unix)]
+        if let Some([mut term, mut int, mut hup]) = self.0 {
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = int.recv() => {}
+                    _ = hup.recv() => {}
+                }
+                app.exit(0);
+            });
+        }
+        #[cfg(not(unix))]
+        let _ = app;
+    }
+}
 
 #[cfg(test)]
 mod tests {

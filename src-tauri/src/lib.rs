@@ -107,6 +107,7 @@ pub fn run() {
     for (key, value) in platform::webkit_workarounds(|k| std::env::var(k).ok()) {
         std::env::set_var(key, value);
     }
+    let quit_signals = desktop::catch_quit_signals();
     let background = desktop::started_in_background(std::env::args_os());
     let context = tauri::generate_context!();
     let instance = desktop::instance_id(
@@ -114,6 +115,7 @@ pub fn run() {
         desktop::data_home(|k| std::env::var(k).ok()).as_deref(),
     );
     let setup = Setup::default();
+    desktop::trace("main");
     // The single-instance plugin goes first: a second launch must hand over to the running
     // copy before anything else (keyring, practice marketplace, watcher) starts.
     let desktop = tauri::Builder::default()
@@ -130,14 +132,20 @@ pub fn run() {
         );
     app(desktop)
         .setup(move |app| {
-            init(app.handle(), &setup)?;
-            tray::install(app.handle())?;
-            desktop::quit_on_signals(app.handle());
+            desktop::trace("plugins ready");
             // The window is not in the config's start-up list: a start on login keeps it
             // closed until the creator opens it from the tray, the menu or a notification.
+            // It is made first so WebKit starts its processes while the session opens; the
+            // page cannot call a command before this function returns.
             if !background {
                 desktop::show_main_window(app.handle());
+                desktop::trace("window created");
             }
+            init(app.handle(), &setup)?;
+            desktop::trace("session open");
+            tray::install(app.handle())?;
+            desktop::trace("tray installed");
+            quit_signals.quit_app_on_arrival(app.handle());
             Ok(())
         })
         .build(context)

@@ -59,7 +59,7 @@ async fn the_app_opens_its_window_and_quits_cleanly_leaving_nothing_behind() {
         .unwrap_or_else(|| panic!("still running {} s after SIGTERM", QUIT.as_secs()));
     assert_eq!(status.code(), Some(0), "a clean exit: {status:?}");
     assert_eq!(
-        family.still_running(),
+        family.gone_within(Duration::from_secs(5)),
         Vec::<u32>::new(),
         "no WebKit helper outlives the app"
     );
@@ -187,4 +187,22 @@ async fn the_creator_sets_the_app_to_start_on_login_from_settings() {
         .await;
     assert!(!autostart.exists(), "turning it off removes the entry");
     app.quit().await;
+}
+
+#[tokio::test]
+async fn logging_out_while_the_app_is_still_starting_quits_it_cleanly() {
+    let profile = TestProfile::new().await;
+    let mut app = LaunchedApp::start(&app_binary(), &profile, &[]);
+    // As soon as it is on the bus, before its window, session and tray exist.
+    wait_for_instance(true).await;
+    let status = app
+        .quit(QUIT)
+        .unwrap_or_else(|| panic!("still running after SIGTERM\n{}", app.stderr_tail()));
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "quit, not killed by the signal: {status:?}\n{}",
+        app.stderr_tail()
+    );
+    wait_for_instance(false).await;
 }

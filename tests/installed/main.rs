@@ -125,5 +125,8 @@ async fn the_installed_app_starts_and_quits_cleanly() {
         .quit(Duration::from_secs(10))
         .unwrap_or_else(|| panic!("still running after SIGTERM\n{}", app.stderr_tail()));
     assert_eq!(status.code(), Some(0), "{}", app.stderr_tail());
-    assert_eq!(family.still_running(), Vec::<u32>::new());
+    assert_eq!(
+        family.gone_within(Duration::from_secs(5)),
+        Vec::<u32>::new()
+    );
 }

@@ -800,6 +800,13 @@ impl Processes {
         self.0.is_empty()
     }
 
+    /// Waits up to `timeout` for all of them to end; the pids of those still running then.
+    /// WebKit's helpers notice their parent is gone a moment after it exits.
+    pub fn gone_within(&self, timeout: Duration) -> Vec<u32> {
+        wait_gone(&self.0, timeout);
+        self.still_running()
+    }
+
     /// The pids of those still running (zombies waiting to be reaped count as gone).
     pub fn still_running(&self) -> Vec<u32> {
         self.0

@@ -64,8 +64,9 @@ pub fn set_start_on_login<R: Runtime>(
 }
 
 /// The page has painted its first screen: say so on standard error, where the start-up
-/// benchmark and the package smoke test wait for it.
+/// benchmark and the package smoke test wait for it. `page_ms` is how long the page itself
+/// took, from the start of its navigation.
 #[tauri::command]
-pub fn page_ready() {
-    eprintln!("{}", crate::desktop::ready_line());
+pub fn page_ready(page_ms: Option<f64>) {
+    eprintln!("{}", crate::desktop::ready_line(page_ms));
 }
