@@ -36,6 +36,9 @@ fn env_u64(key: &str, default: u64) -> u64 {
 
 struct Run {
     ready_s: f64,
+    /// From the app's own ready line: since `main` began, and the page's share of it.
+    app_ms: Option<f64>,
+    page_ms: Option<f64>,
     pss_mib: f64,
     rss_mib: f64,
     processes: usize,
@@ -58,9 +61,10 @@ async fn one_run(binary: &PathBuf, index: usize, settle: Duration, idle: Duratio
     let profile = TestProfile::named(&format!("bench-app-{index}")).await;
     let mut app = LaunchedApp::start(binary, &profile, &[]);
     let launched = Instant::now();
-    let (ready, _) = app
+    let (ready, line) = app
         .wait_for_line(READY_LINE, Duration::from_secs(60))
         .unwrap_or_else(|| panic!("no window within 60 s\n{}", app.stderr_tail()));
+    let (app_ms, page_ms) = ready_line_figures(&line);
 
     tokio::time::sleep(settle.saturating_sub(launched.elapsed())).await;
     let pids = family(app.pid());
@@ -98,11 +102,30 @@ async fn one_run(binary: &PathBuf, index: usize, settle: Duration, idle: Duratio
     );
     Run {
         ready_s: ready.as_secs_f64(),
+        app_ms,
+        page_ms,
         pss_mib: pss_kb as f64 / 1024.0,
         rss_mib: rss_kb as f64 / 1024.0,
         processes: pids.len(),
         cpu_pct,
     }
+}
+
+/// "… window ready, 612 ms after launch (296 ms of it in the page)" → (612, 296).
+fn ready_line_figures(line: &str) -> (Option<f64>, Option<f64>) {
+    let number_before = |marker: &str| {
+        let end = line.find(marker)?;
+        line[..end]
+            .split_whitespace()
+            .last()?
+            .trim_start_matches('(')
+            .parse()
+            .ok()
+    };
+    (
+        number_before(" ms after launch"),
+        number_before(" ms of it in the page"),
+    )
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -130,13 +153,20 @@ async fn main() {
     for index in 1..=runs {
         let run = one_run(&binary, index, settle, idle).await;
         eprintln!(
-            "bench: run {index}: ready {:.3} s, PSS {:.1} MiB, RSS {:.1} MiB over {} processes, idle CPU {:.3} %",
-            run.ready_s, run.pss_mib, run.rss_mib, run.processes, run.cpu_pct
+            "bench: run {index}: ready {:.3} s (app: {:?} ms since main, {:?} ms in the page), PSS {:.1} MiB, RSS {:.1} MiB over {} processes, idle CPU {:.3} %",
+            run.ready_s, run.app_ms, run.page_ms, run.pss_mib, run.rss_mib, run.processes, run.cpu_pct
         );
         all.push(run);
     }
 
     let ready = spread(all.iter().map(|r| r.ready_s).collect());
+    let part = |f: fn(&Run) -> Option<f64>| {
+        let values: Vec<f64> = all.iter().filter_map(f).collect();
+        (!values.is_empty()).then(|| spread(values))
+    };
+    let before_main = part(|r| r.app_ms.map(|app| r.ready_s * 1000.0 - app));
+    let native = part(|r| Some(r.app_ms? - r.page_ms?));
+    let page = part(|r| r.page_ms);
     let pss = spread(all.iter().map(|r| r.pss_mib).collect());
     let rss = spread(all.iter().map(|r| r.rss_mib).collect());
     let cpu = spread(all.iter().map(|r| r.cpu_pct).collect());
@@ -161,6 +191,18 @@ async fn main() {
         ready.2,
         verdict(ready.1 <= 0.6)
     );
+    for (name, figures) in [
+        ("— exec and loading libraries, before `main`", before_main),
+        (
+            "— `main` until the page starts (GTK, plugins, window, WebKit processes)",
+            native,
+        ),
+        ("— the page: modules, first calls, first frame", page),
+    ] {
+        if let Some((min, median, max)) = figures {
+            println!("| {name} | {min:.0} ms | {median:.0} ms | {max:.0} ms | | |");
+        }
+    }
     println!(
         "| PSS after {} s, all processes | {:.1} MiB | {:.1} MiB | {:.1} MiB | ≤ 250 MiB | {} |",
         settle.as_secs(),
@@ -192,7 +234,7 @@ async fn main() {
         "deb_mib": deb_mib, "binary_mib": binary_mib,
         "settle_s": settle.as_secs(), "idle_s": idle.as_secs(),
         "runs": all.iter().map(|r| json!({
-            "ready_s": r.ready_s, "pss_mib": r.pss_mib, "rss_mib": r.rss_mib,
+            "ready_s": r.ready_s, "app_ms": r.app_ms, "page_ms": r.page_ms, "pss_mib": r.pss_mib, "rss_mib": r.rss_mib,
             "processes": r.processes, "idle_cpu_pct": r.cpu_pct,
         })).collect::<Vec<_>>(),
     });
