@@ -17,7 +17,7 @@
 //!     bench_app <binary> <deb>
 
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use atelier_tests::desktop::{LaunchedApp, READY_LINE};
@@ -57,7 +57,7 @@ fn spread(mut values: Vec<f64>) -> (f64, f64, f64) {
     (values[0], median, values[n - 1])
 }
 
-async fn one_run(binary: &PathBuf, index: usize, settle: Duration, idle: Duration) -> Run {
+async fn one_run(binary: &Path, index: usize, settle: Duration, idle: Duration) -> Run {
     let profile = TestProfile::named(&format!("bench-app-{index}")).await;
     let mut app = LaunchedApp::start(binary, &profile, &[]);
     let launched = Instant::now();
