@@ -269,6 +269,19 @@ pub fn field_named_in(message: &str) -> Option<&'static str> {
     found
 }
 
+/// The `{code, message}` shape of every error on its way to the page, for the error types
+/// that carry nothing more.
+pub fn serialize_code_and_message<S: Serializer>(
+    s: S,
+    code: &str,
+    message: &str,
+) -> Result<S::Ok, S::Error> {
+    let mut out = s.serialize_struct("Error", 2)?;
+    out.serialize_field("code", code)?;
+    out.serialize_field("message", message)?;
+    out.end()
+}
+
 impl Serialize for ApiError {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut out = s.serialize_struct("ApiError", 6)?;

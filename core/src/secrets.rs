@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use secrecy::{ExposeSecret, SecretString};
-use serde::ser::{Serialize, SerializeStruct, Serializer};
+use serde::ser::{Serialize, Serializer};
 
 /// Where keys are kept. Calls may block (D-Bus round trips): run them off the async runtime.
 pub trait KeyStore: Send + Sync + 'static {
@@ -37,10 +37,7 @@ impl KeyringError {
 
 impl Serialize for KeyringError {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut out = s.serialize_struct("KeyringError", 2)?;
-        out.serialize_field("code", self.code())?;
-        out.serialize_field("message", &self.to_string())?;
-        out.end()
+        crate::error::serialize_code_and_message(s, self.code(), &self.to_string())
     }
 }
 

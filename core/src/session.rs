@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use secrecy::SecretString;
-use serde::ser::{Serialize, SerializeStruct, Serializer};
+use serde::ser::{Serialize, Serializer};
 use tokio::sync::Mutex;
 
 use crate::base_url::{BaseUrl, DEFAULT_BASE_URL};
@@ -128,12 +128,7 @@ impl Serialize for SessionError {
         match self {
             SessionError::Api(e) => e.serialize(s),
             SessionError::Keyring(e) => e.serialize(s),
-            other => {
-                let mut out = s.serialize_struct("SessionError", 2)?;
-                out.serialize_field("code", other.code())?;
-                out.serialize_field("message", &other.to_string())?;
-                out.end()
-            }
+            other => crate::error::serialize_code_and_message(s, other.code(), &other.to_string()),
         }
     }
 }

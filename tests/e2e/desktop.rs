@@ -4,9 +4,9 @@
 use std::time::Duration;
 
 use atelier_tests::desktop::{LaunchedApp, READY_LINE};
-use atelier_tests::e2e::{app_binary, AppUnderTest, TestProfile, READY};
+use atelier_tests::e2e::{app_binary, TestProfile, READY};
 
-use crate::story::on_screen;
+use crate::story::{on_screen, open_in_practice_mode};
 
 /// Generous: a debug build's first paint on a loaded two-core machine.
 const START: Duration = Duration::from_secs(30);
@@ -143,10 +143,7 @@ async fn the_creator_sets_the_app_to_start_on_login_from_settings() {
     let autostart = profile
         .home()
         .join(".config/autostart/Atelier Desk.desktop");
-    let app = AppUnderTest::launch(&profile).await;
-    app.wait_for(READY).await;
-    app.click("#choose-practice").await;
-    on_screen(&app, "home").await;
+    let app = open_in_practice_mode(&profile).await;
     app.click("#nav-settings").await;
     on_screen(&app, "settings").await;
     app.wait_for(r#"#pref-start-on-login[data-state="off"]"#)

@@ -4,7 +4,9 @@
 
 use atelier_tests::e2e::{AppUnderTest, TestProfile, READY};
 
-use crate::story::{fill_agent_step, message_beside, on_screen, settle, value_of};
+use crate::story::{
+    fill_agent_step, message_beside, on_screen, open_in_practice_mode, settle, value_of,
+};
 
 const WALLET: &str = "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM";
 
@@ -164,10 +166,7 @@ async fn a_creator_sets_up_shop_in_practice_mode_and_is_still_signed_in_after_a_
 #[tokio::test]
 async fn signing_in_with_a_bad_id_and_key_says_so_beside_each_field() {
     let profile = TestProfile::named("sign-in").await;
-    let app = AppUnderTest::launch(&profile).await;
-    app.wait_for(READY).await;
-    app.click("#choose-practice").await;
-    on_screen(&app, "home").await;
+    let app = open_in_practice_mode(&profile).await;
     app.click("#choose-sign-in").await;
     on_screen(&app, "sign-in").await;
     app.fill("#signin-agent_id", "ext 1").await;

@@ -4,9 +4,11 @@
 
 use std::time::{Duration, Instant};
 
-use atelier_tests::e2e::{AppUnderTest, NotificationSpy, TestProfile, READY};
+use atelier_tests::e2e::{NotificationSpy, TestProfile};
 
-use crate::story::{fill_agent_step, on_screen, settle, value_of, wait_long};
+use crate::story::{
+    fill_agent_step, on_screen, open_in_practice_mode, settle, value_of, wait_long,
+};
 
 const SERVICE_TITLE: &str = "Neon avatar pack";
 
@@ -15,12 +17,8 @@ async fn a_simulated_order_raises_one_desktop_notification_and_is_delivered_thro
     let started = Instant::now();
     let profile = TestProfile::named("orders").await;
     let spy = NotificationSpy::start(&profile).await;
-    let app = AppUnderTest::launch(&profile).await;
-    app.wait_for(READY).await;
-
     // Practice mode, and the shortest registration: agent, no wallet, one service.
-    app.click("#choose-practice").await;
-    on_screen(&app, "home").await;
+    let app = open_in_practice_mode(&profile).await;
     app.click("#choose-create").await;
     on_screen(&app, "wizard").await;
     fill_agent_step(&app).await;

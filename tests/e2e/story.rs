@@ -3,7 +3,16 @@
 
 use std::time::{Duration, Instant};
 
-use atelier_tests::e2e::AppUnderTest;
+use atelier_tests::e2e::{AppUnderTest, TestProfile, READY};
+
+/// Opens the app on `profile` and chooses Practice mode: the home screen, signed out.
+pub async fn open_in_practice_mode(profile: &TestProfile) -> AppUnderTest {
+    let app = AppUnderTest::launch(profile).await;
+    app.wait_for(READY).await;
+    app.click("#choose-practice").await;
+    on_screen(&app, "home").await;
+    app
+}
 
 pub async fn on_screen(app: &AppUnderTest, name: &str) {
     app.wait_for(&format!(r#"html[data-screen="{name}"]"#))

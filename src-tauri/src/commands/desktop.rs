@@ -22,11 +22,7 @@ impl DesktopError {
 
 impl Serialize for DesktopError {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut out = s.serialize_struct("DesktopError", 2)?;
-        out.serialize_field("code", self.code())?;
-        out.serialize_field("message", &self.to_string())?;
-        out.end()
+        atelier_core::error::serialize_code_and_message(s, self.code(), &self.to_string())
     }
 }
 
