@@ -118,7 +118,7 @@ pub fn run() {
     desktop::trace("main");
     // The single-instance plugin goes first: a second launch must hand over to the running
     // copy before anything else (keyring, practice marketplace, watcher) starts.
-    let desktop = tauri::Builder::default()
+    let builder = tauri::Builder::default()
         .plugin(
             tauri_plugin_single_instance::Builder::new()
                 .dbus_id(instance)
@@ -130,7 +130,7 @@ pub fn run() {
                 .args([desktop::BACKGROUND_ARG])
                 .build(),
         );
-    app(desktop)
+    app(builder)
         .setup(move |app| {
             desktop::trace("plugins ready");
             // The window is not in the config's start-up list: a start on login keeps it

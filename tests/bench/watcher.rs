@@ -233,7 +233,7 @@ async fn main() {
     let drivers_cpu: f64 = drivers
         .iter()
         .filter_map(|&p| stat(p))
-        .map(|(_, c, _)| c as f64 / ticks)
+        .map(|s| s.cpu_ticks as f64 / ticks)
         .sum();
     let calls = ledger_calls(&ledger);
     let idle_calls: Vec<&(u64, String)> = calls

@@ -17,7 +17,8 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::e2e::{descendants, require_session, signal, stat, sweep, Proc, Processes, TestProfile};
+use crate::e2e::{require_session, signal, sweep, Proc, Processes, TestProfile};
+use crate::procfs::{descendants, stat};
 
 /// What the app prints on standard error once a window has painted its first screen
 /// (src-tauri/src/desktop.rs).
@@ -145,8 +146,8 @@ impl LaunchedApp {
     pub fn processes(&self) -> Processes {
         let pid = self.pid();
         let mut all = descendants(pid);
-        if let Some((_, start, _)) = stat(pid) {
-            all.push((pid, start));
+        if let Some(s) = stat(pid) {
+            all.push((pid, s.start));
         }
         let mut seen = self.seen.lock().unwrap();
         for process in &all {

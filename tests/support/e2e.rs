@@ -18,7 +18,7 @@
 //! Stories run one at a time: a [`TestProfile`] holds the session's turn until it is
 //! dropped, because the keyring and the notification server are shared by the session.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fs::{self, File};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
@@ -30,6 +30,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use futures_util::StreamExt;
+
+use crate::procfs::{all_pids, descendants, stat};
 use tokio::sync::{watch, OwnedMutexGuard};
 
 pub use fantoccini::elements::Element;
@@ -448,8 +450,8 @@ impl AppUnderTest {
         };
         let pid = driver.child.id();
         let mut all = descendants(pid);
-        if let Some((_, start, _)) = stat(pid) {
-            all.push((pid, start));
+        if let Some(s) = stat(pid) {
+            all.push((pid, s.start));
         }
         Processes(all)
     }
@@ -817,59 +819,11 @@ impl Processes {
     }
 }
 
-/// Parent pid, start time and state of a process, from /proc/<pid>/stat.
-pub(crate) fn stat(pid: u32) -> Option<(u32, u64, char)> {
-    let text = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name is in parentheses and may contain anything: parse after the last ')'.
-    let rest = &text[text.rfind(')')? + 2..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let state = fields.first()?.chars().next()?;
-    let ppid = fields.get(1)?.parse().ok()?;
-    let start = fields.get(19)?.parse().ok()?;
-    Some((ppid, start, state))
-}
-
-/// Every process below `root` right now (WebKitWebDriver, the app, WebKit's helpers).
-pub(crate) fn descendants(root: u32) -> Vec<Proc> {
-    let mut children: HashMap<u32, Vec<Proc>> = HashMap::new();
-    for entry in fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        if let Some((ppid, start, _)) = stat(pid) {
-            children.entry(ppid).or_default().push((pid, start));
-        }
-    }
-    let mut found = Vec::new();
-    let mut seen = HashSet::new();
-    let mut queue = vec![root];
-    while let Some(pid) = queue.pop() {
-        for &(child, start) in children.get(&pid).into_iter().flatten() {
-            if seen.insert(child) {
-                found.push((child, start));
-                queue.push(child);
-            }
-        }
-    }
-    found
-}
-
 /// WebKitWebDriver processes started with `--port=<port>`.
 fn native_drivers_on(port: u16) -> Vec<Proc> {
     let wanted = format!("--port={port}");
     let mut found = Vec::new();
-    for entry in fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<u32>().ok())
-        else {
-            continue;
-        };
+    for pid in all_pids() {
         let Ok(cmdline) = fs::read(format!("/proc/{pid}/cmdline")) else {
             continue;
         };
@@ -878,8 +832,8 @@ fn native_drivers_on(port: u16) -> Vec<Proc> {
             .next()
             .is_some_and(|program| program.ends_with(b"WebKitWebDriver"));
         if is_driver && args.any(|arg| arg == wanted.as_bytes()) {
-            if let Some((_, start, _)) = stat(pid) {
-                found.push((pid, start));
+            if let Some(s) = stat(pid) {
+                found.push((pid, s.start));
             }
         }
     }
@@ -887,7 +841,7 @@ fn native_drivers_on(port: u16) -> Vec<Proc> {
 }
 
 pub(crate) fn still_running(process: &Proc) -> bool {
-    matches!(stat(process.0), Some((_, start, state)) if start == process.1 && state != 'Z' && state != 'X')
+    matches!(stat(process.0), Some(s) if s.start == process.1 && s.state != 'Z' && s.state != 'X')
 }
 
 /// SIGTERM whatever of `family` still runs, give it 3 s, then SIGKILL the rest.

@@ -1,7 +1,7 @@
-//! What the benchmarks read from /proc: CPU time and memory of a process and everything
-//! under it (the app, WebKit's web and network processes).
+//! What the tests and benchmarks read from /proc: a process's parent, state and CPU time,
+//! everything under it (the app, WebKit's web and network processes), its memory.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 
 /// Clock ticks per second, the unit of the CPU times in /proc/<pid>/stat.
@@ -10,18 +10,33 @@ pub fn ticks_per_second() -> f64 {
     (unsafe { libc::sysconf(libc::_SC_CLK_TCK) }) as f64
 }
 
-/// (ppid, utime+stime in ticks, start time) from /proc/<pid>/stat.
-pub fn stat(pid: u32) -> Option<(u32, u64, u64)> {
+/// What /proc/<pid>/stat says about a process.
+#[derive(Clone, Copy, Debug)]
+pub struct Stat {
+    pub ppid: u32,
+    /// R, S, D, Z (a zombie waiting to be reaped), X…
+    pub state: char,
+    /// utime + stime, in clock ticks.
+    pub cpu_ticks: u64,
+    /// Clock ticks after boot: with the pid, tells a process from a later one that reuses it.
+    pub start: u64,
+}
+
+pub fn stat(pid: u32) -> Option<Stat> {
     let text = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name is in parentheses and may contain anything: parse after the last ')'.
     let rest = &text[text.rfind(')')? + 2..];
     let f: Vec<&str> = rest.split_whitespace().collect();
     // after "comm": state(0) ppid(1) ... utime(11) stime(12) ... starttime(19)
-    let ppid = f.get(1)?.parse().ok()?;
-    let cpu = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
-    let start = f.get(19)?.parse().ok()?;
-    Some((ppid, cpu, start))
+    Some(Stat {
+        state: f.first()?.chars().next()?,
+        ppid: f.get(1)?.parse().ok()?,
+        cpu_ticks: f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?,
+        start: f.get(19)?.parse().ok()?,
+    })
 }
 
+/// Every pid in /proc right now.
 pub fn all_pids() -> Vec<u32> {
     fs::read_dir("/proc")
         .map(|d| {
@@ -32,23 +47,33 @@ pub fn all_pids() -> Vec<u32> {
         .unwrap_or_default()
 }
 
+/// Every process below `root` right now, as (pid, start time).
+pub fn descendants(root: u32) -> Vec<(u32, u64)> {
+    let mut children: HashMap<u32, Vec<(u32, u64)>> = HashMap::new();
+    for pid in all_pids() {
+        if let Some(s) = stat(pid) {
+            children.entry(s.ppid).or_default().push((pid, s.start));
+        }
+    }
+    let mut found = Vec::new();
+    let mut seen = HashSet::new();
+    let mut queue = vec![root];
+    while let Some(pid) = queue.pop() {
+        for &(child, start) in children.get(&pid).into_iter().flatten() {
+            if seen.insert(child) {
+                found.push((child, start));
+                queue.push(child);
+            }
+        }
+    }
+    found
+}
+
 /// `pid` and all its descendants.
 pub fn family(pid: u32) -> Vec<u32> {
-    let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
-    for p in all_pids() {
-        if let Some((ppid, _, _)) = stat(p) {
-            children.entry(ppid).or_default().push(p);
-        }
-    }
-    let mut out = vec![pid];
-    let mut i = 0;
-    while i < out.len() {
-        if let Some(c) = children.get(&out[i]) {
-            out.extend(c);
-        }
-        i += 1;
-    }
-    out
+    std::iter::once(pid)
+        .chain(descendants(pid).into_iter().map(|(p, _)| p))
+        .collect()
 }
 
 pub fn comm(pid: u32) -> String {
@@ -61,7 +86,7 @@ pub fn comm(pid: u32) -> String {
 /// CPU ticks per (pid, start time), so a reused pid is not mixed up.
 pub fn cpu_of(pids: &[u32]) -> HashMap<(u32, u64), (String, u64)> {
     pids.iter()
-        .filter_map(|&p| stat(p).map(|(_, cpu, start)| ((p, start), (comm(p), cpu))))
+        .filter_map(|&p| stat(p).map(|s| ((p, s.start), (comm(p), s.cpu_ticks))))
         .collect()
 }
 
