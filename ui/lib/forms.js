@@ -16,7 +16,7 @@ const DEBOUNCE_MS = 200;
  * payload(values): what check_form gets, when it differs from `values`
  */
 export function createForm({ prefix, kind, values, payload = (v) => v }) {
-  const fields = new Map(); // name → {controls, error, optional}
+  const fields = new Map(); // name → {controls, error, quietWhenEmpty}
   const touched = new Set();
   const serverErrors = new Map(); // field → message, until that field is edited
   let checked = []; // the last answer of check_form
@@ -24,10 +24,6 @@ export function createForm({ prefix, kind, values, payload = (v) => v }) {
   let sequence = 0;
 
   const idOf = (name) => `${prefix}-${name}`;
-
-  function register(name, controls, error, optional = false) {
-    fields.set(name, { controls, error, optional });
-  }
 
   // --- Live checking ------------------------------------------------------------------
 
@@ -68,7 +64,7 @@ export function createForm({ prefix, kind, values, payload = (v) => v }) {
     if (serverErrors.has(name)) return serverErrors.get(name);
     if (!touched.has(name)) return "";
     const field = fields.get(name);
-    if (field?.optional && isEmpty(values[name])) return "";
+    if (field?.quietWhenEmpty && isEmpty(values[name])) return "";
     return checked.find((p) => p.field === name)?.message ?? "";
   }
 
@@ -87,8 +83,6 @@ export function createForm({ prefix, kind, values, payload = (v) => v }) {
 
   const form = {
     values,
-    idOf,
-    has: (name) => fields.has(name),
 
     /** Checks now and shows every problem of this form; resolves to the problems shown. */
     async validate() {
@@ -147,6 +141,7 @@ export function createForm({ prefix, kind, values, payload = (v) => v }) {
     },
 
     // --- Field builders -------------------------------------------------------------
+    // Each builds its control(s) and hands them to `shell`, which adds the rest.
 
     /**
      * A text input or textarea. Options: label, hint, max (shows "12 / 500"), optional,
@@ -156,9 +151,6 @@ export function createForm({ prefix, kind, values, payload = (v) => v }) {
     text(name, opts) {
       const id = idOf(name);
       const count = opts.max ? h("span", { class: "count", id: `${id}-count`, "aria-live": "off" }) : null;
-      const hint = opts.hint ? h("p", { class: "hint", id: `${id}-hint` }, opts.hint) : null;
-      const error = h("p", { class: "field-error", id: `${id}-error` });
-      const describedBy = [hint && `${id}-hint`, count && `${id}-count`, `${id}-error`].filter(Boolean).join(" ");
       const control = h(opts.multiline ? "textarea" : "input", {
         id,
         name,
@@ -169,7 +161,6 @@ export function createForm({ prefix, kind, values, payload = (v) => v }) {
         autocomplete: opts.autocomplete ?? "off",
         spellcheck: opts.spellcheck ?? (opts.multiline ? "true" : "false"),
         placeholder: opts.placeholder,
-        "aria-describedby": describedBy,
         value: values[name] ?? "",
       });
       const updateCount = () => {
@@ -185,30 +176,19 @@ export function createForm({ prefix, kind, values, payload = (v) => v }) {
       });
       // No check on blur: tabbing past a field isn't a mistake. Typing or submitting is.
       updateCount();
-      register(name, () => [control], error, opts.optional);
 
       // A "$" before the box, or a button after it (e.g. Show/Hide for a key).
       const before = opts.prefix && h("span", { class: "affix-text", "aria-hidden": "true" }, opts.prefix);
       const after = opts.trailing?.(control);
       const box = before || after ? h("div", { class: "affix" }, before, control, after) : control;
-      return h(
-        "div",
-        { class: "field", "data-field": name },
-        h("div", { class: "field-head" }, h("label", { for: id }, label(opts)), count),
-        hint,
-        box,
-        error,
-      );
+      return shell(name, opts, { body: box, described: [control], controls: () => [control], count });
     },
 
     /** A <select>. options: [[id, label]…]; placeholder: the text of the empty choice. */
     select(name, opts) {
-      const id = idOf(name);
-      const hint = opts.hint ? h("p", { class: "hint", id: `${id}-hint` }, opts.hint) : null;
-      const error = h("p", { class: "field-error", id: `${id}-error` });
       const control = h(
         "select",
-        { id, name, "aria-describedby": [hint && `${id}-hint`, `${id}-error`].filter(Boolean).join(" ") },
+        { id: idOf(name), name },
         h("option", { value: "" }, opts.placeholder ?? "Choose…"),
         opts.options.map(([value, text]) => h("option", { value }, text)),
       );
@@ -217,125 +197,124 @@ export function createForm({ prefix, kind, values, payload = (v) => v }) {
         values[name] = control.value;
         edited(name);
       });
-      register(name, () => [control], error, opts.optional);
-      return h("div", { class: "field", "data-field": name }, h("div", { class: "field-head" }, h("label", { for: id }, label(opts))), hint, control, error);
+      return shell(name, opts, { body: control, described: [control], controls: () => [control] });
     },
 
     /** Several checkboxes for one array field. options: [[id, label]…]. */
     checkboxes(name, opts) {
       const id = idOf(name);
       const chosen = new Set(values[name] ?? []);
-      const error = h("p", { class: "field-error", id: `${id}-error` });
-      const hint = opts.hint ? h("p", { class: "hint", id: `${id}-hint` }, opts.hint) : null;
-      const boxes = opts.options.map(([value, text]) => {
-        const box = h("input", { type: "checkbox", id: `${id}-${value}`, name, value, checked: chosen.has(value) });
+      const boxes = opts.options.map(([value]) => h("input", { type: "checkbox", id: `${id}-${value}`, name, value, checked: chosen.has(value) }));
+      for (const box of boxes) {
         box.addEventListener("change", () => {
           // Keep the catalog's order, whatever order they were ticked in.
-          values[name] = boxes.filter((b) => b.firstChild.checked).map((b) => b.firstChild.value);
+          values[name] = boxes.filter((b) => b.checked).map((b) => b.value);
           edited(name);
         });
-        return h("label", { class: "choice", for: `${id}-${value}` }, box, h("span", {}, text));
-      });
-      register(name, () => boxes.map((b) => b.firstChild), error, true);
-      return h(
-        "fieldset",
-        { class: "field group", id, "data-field": name, "aria-describedby": [hint && `${id}-hint`, `${id}-error`].filter(Boolean).join(" ") },
-        h("legend", {}, label(opts)),
-        hint,
-        h("div", { class: "choices" }, boxes),
-        error,
+      }
+      const choices = h(
+        "div",
+        { class: "choices" },
+        opts.options.map(([value, text], i) => h("label", { class: "choice", for: `${id}-${value}` }, boxes[i], h("span", {}, text))),
       );
+      return shell(name, opts, { body: choices, controls: () => boxes, group: true, quietWhenEmpty: true });
     },
 
     /** Radio buttons for one choice. options: [[id, label, explanation?]…]. */
     radios(name, opts) {
       const id = idOf(name);
-      const error = h("p", { class: "field-error", id: `${id}-error` });
-      const hint = opts.hint ? h("p", { class: "hint", id: `${id}-hint` }, opts.hint) : null;
-      const items = opts.options.map(([value, text, explanation]) => {
-        const radio = h("input", { type: "radio", id: `${id}-${value}`, name: id, value, checked: values[name] === value });
+      const radios = opts.options.map(([value]) => h("input", { type: "radio", id: `${id}-${value}`, name: id, value, checked: values[name] === value }));
+      for (const radio of radios) {
         radio.addEventListener("change", () => {
           if (!radio.checked) return;
-          values[name] = value;
+          values[name] = radio.value;
           edited(name);
         });
-        return h(
-          "label",
-          { class: "choice", for: `${id}-${value}` },
-          radio,
-          h("span", {}, text, explanation && h("span", { class: "choice-note" }, explanation)),
-        );
-      });
-      register(name, () => items.map((i) => i.firstChild), error);
-      return h(
-        "fieldset",
-        { class: "field group", id, "data-field": name, "aria-describedby": [hint && `${id}-hint`, `${id}-error`].filter(Boolean).join(" ") },
-        h("legend", {}, label(opts)),
-        hint,
-        h("div", { class: "choices" }, items),
-        error,
+      }
+      const choices = h(
+        "div",
+        { class: "choices" },
+        opts.options.map(([value, text, explanation], i) =>
+          h("label", { class: "choice", for: `${id}-${value}` }, radios[i], h("span", {}, text, explanation && h("span", { class: "choice-note" }, explanation))),
+        ),
       );
+      return shell(name, opts, { body: choices, controls: () => radios, group: true });
     },
 
     /** An add/remove list of short texts (e.g. deliverables). */
     list(name, opts) {
       const id = idOf(name);
       if (!Array.isArray(values[name])) values[name] = [];
-      const error = h("p", { class: "field-error", id: `${id}-error` });
-      const hint = opts.hint ? h("p", { class: "hint", id: `${id}-hint` }, opts.hint) : null;
       const rows = h("ol", { class: "list-rows" });
       const addButton = h("button", { type: "button", id: `${id}-add`, class: "secondary small" }, opts.addLabel ?? "Add");
 
-      const drawRows = () => {
-        rows.replaceChildren(
-          ...values[name].map((text, index) => {
-            const inputId = `${id}-${index}`;
-            const input = h("input", {
-              id: inputId,
-              type: "text",
-              value: text,
-              autocomplete: "off",
-              placeholder: index === 0 ? opts.placeholder : undefined,
-              "aria-describedby": `${id}-error`,
-            });
-            input.addEventListener("input", () => {
-              values[name][index] = input.value;
-              edited(name);
-            });
-            const remove = h(
-              "button",
-              { type: "button", id: `${id}-remove-${index}`, class: "secondary small", "aria-label": `Remove ${opts.itemLabel ?? "item"} ${index + 1}` },
-              "Remove",
-            );
-            remove.addEventListener("click", () => {
-              values[name].splice(index, 1);
-              drawRows();
-              edited(name);
-              // Keep the keyboard where it was: the row that moved up, or the Add button.
-              (document.getElementById(`${id}-${Math.min(index, values[name].length - 1)}`) ?? addButton).focus();
-            });
-            return h("li", { class: "list-row" }, h("label", { for: inputId, class: "sr-only" }, `${opts.itemLabel ?? "Item"} ${index + 1}`), input, remove);
-          }),
+      const row = (text, index) => {
+        const inputId = `${id}-${index}`;
+        const input = h("input", {
+          id: inputId,
+          type: "text",
+          value: text,
+          autocomplete: "off",
+          placeholder: index === 0 ? opts.placeholder : undefined,
+          "aria-describedby": `${id}-error`,
+        });
+        input.addEventListener("input", () => {
+          values[name][index] = input.value;
+          edited(name);
+        });
+        const remove = h(
+          "button",
+          { type: "button", id: `${id}-remove-${index}`, class: "secondary small", "aria-label": `Remove ${opts.itemLabel ?? "item"} ${index + 1}` },
+          "Remove",
         );
+        remove.addEventListener("click", () => {
+          values[name].splice(index, 1);
+          drawRows();
+          edited(name);
+          // Keep the keyboard where it was: the row that moved up, or the Add button.
+          (document.getElementById(`${id}-${Math.min(index, values[name].length - 1)}`) ?? addButton).focus();
+        });
+        return h("li", { class: "list-row" }, h("label", { for: inputId, class: "sr-only" }, `${opts.itemLabel ?? "Item"} ${index + 1}`), input, remove);
       };
+      const drawRows = () => rows.replaceChildren(...values[name].map(row));
       addButton.addEventListener("click", () => {
         values[name].push("");
         drawRows();
         document.getElementById(`${id}-${values[name].length - 1}`)?.focus();
       });
       drawRows();
-      register(name, () => [...rows.querySelectorAll("input")], error, true);
-      return h(
-        "fieldset",
-        { class: "field group", id, "data-field": name, "aria-describedby": [hint && `${id}-hint`, `${id}-error`].filter(Boolean).join(" ") },
-        h("legend", {}, label(opts)),
-        hint,
-        rows,
-        h("div", { class: "list-add" }, addButton),
-        error,
-      );
+      const body = [rows, h("div", { class: "list-add" }, addButton)];
+      return shell(name, opts, { body, controls: () => [...rows.querySelectorAll("input")], group: true, quietWhenEmpty: true });
     },
   };
+
+  /**
+   * The one frame every field gets: its label (a <legend> for a group of controls), hint,
+   * the control(s), and the slot for its message. Registers the field for checking.
+   * body: what goes between hint and message; controls(): the inputs to mark invalid;
+   * described: controls that point at the hint, count and message (a group's fieldset does);
+   * quietWhenEmpty: no live message while nothing is entered (optional fields, lists).
+   */
+  function shell(name, opts, { body, controls, described = [], count = null, group = false, quietWhenEmpty = Boolean(opts.optional) }) {
+    const id = idOf(name);
+    const hint = opts.hint ? h("p", { class: "hint", id: `${id}-hint` }, opts.hint) : null;
+    const error = h("p", { class: "field-error", id: `${id}-error` });
+    const describedBy = [hint?.id, count?.id, error.id].filter(Boolean).join(" ");
+    for (const control of described) control.setAttribute("aria-describedby", describedBy);
+    fields.set(name, { controls, error, quietWhenEmpty });
+    if (group) {
+      return h(
+        "fieldset",
+        { class: "field group", id, "data-field": name, "aria-describedby": describedBy },
+        h("legend", {}, label(opts)),
+        hint,
+        body,
+        error,
+      );
+    }
+    return h("div", { class: "field", "data-field": name }, h("div", { class: "field-head" }, h("label", { for: id }, label(opts)), count), hint, body, error);
+  }
+
   return form;
 }
 
