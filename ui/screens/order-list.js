@@ -1,0 +1,300 @@
+// The orders, grouped by what they need from the creator: to deliver (soonest due first),
+// waiting for the client's review, completed, anything else. The list is read with `orders`
+// when the inbox opens or the creator refreshes; after that the watcher's events bring
+// changes (inbox.js passes them to `merge`, `delivered`, `deliveryEnded`).
+// Briefs, titles and wallets are written by strangers: text nodes only.
+import { h, fill, shortAddress } from "../lib/dom.js";
+import { money, dateTime, duration, DEFAULT_TURNAROUND_HOURS, HOUR_MS, MINUTE_MS } from "../lib/format.js";
+import { deliveryForm, FALLBACK_MEDIA_TYPES } from "./delivery.js";
+
+const GROUPS = [
+  { key: "to-deliver", title: "To deliver", statuses: ["paid", "in_progress", "revision_requested"] },
+  { key: "review", title: "Waiting for the client's review", statuses: ["delivered"] },
+  { key: "completed", title: "Completed", statuses: ["completed"] },
+  { key: "other", title: "Other", statuses: null },
+];
+
+const STATUS_WORDS = {
+  paid: "Paid, waiting for you",
+  in_progress: "In progress",
+  revision_requested: "The client asked for changes",
+  delivered: "Delivered",
+  completed: "Completed",
+};
+
+/** onQueued(view): a delivery was queued; `view` is the WatchView `deliver` answered. */
+export function orderList(ctx, { onQueued }) {
+  const state = {
+    orders: null, // null until the first load
+    early: [], // orders from events that came before the first load answered
+    turnaround: new Map(), // service id → hours, looked up once per screen load
+    mediaTypes: FALLBACK_MEDIA_TYPES,
+    pending: new Set(), // order ids whose delivery is queued
+    delivery: null, // {orderId, element}: the one open delivery form
+  };
+  const element = h("div", { id: "order-list", class: "order-groups", "aria-busy": "true" }, h("p", { class: "muted loading" }, "Loading your orders…"));
+
+  // --- Reading the list -----------------------------------------------------------------
+
+  /** The kept list (free unless stale), the services' turnarounds and the media types. */
+  async function load() {
+    try {
+      const [inbox, services, catalog] = await Promise.all([
+        ctx.api.orders({}),
+        ctx.api.services().catch(() => []),
+        ctx.catalog().catch(() => null),
+      ]);
+      state.mediaTypes = catalog?.media_types ?? FALLBACK_MEDIA_TYPES;
+      for (const service of services ?? []) {
+        if (service.turnaround_hours != null) state.turnaround.set(service.id, Number(service.turnaround_hours));
+      }
+      state.orders = inbox?.orders ?? [];
+      merge(state.early.splice(0));
+      draw();
+    } catch (error) {
+      ctx.showError(error);
+      const retry = h("button", { type: "button", id: "orders-retry", class: "secondary" }, "Try again");
+      retry.addEventListener("click", () => ctx.go("inbox"));
+      fill(element, h("p", { class: "muted" }, "Your orders couldn't be loaded."), retry);
+    } finally {
+      element.removeAttribute("aria-busy");
+    }
+  }
+
+  /** Asks Atelier for the list now (costs one call of the hourly budget). */
+  async function refresh() {
+    try {
+      state.orders = (await ctx.api.orders({ refresh: true })).orders ?? [];
+      draw();
+    } catch (error) {
+      ctx.showError(error);
+    }
+  }
+
+  // --- News from the watcher ------------------------------------------------------------
+
+  /** Orders from a `new_orders` event: added, or replacing the ones with the same id. */
+  function merge(orders) {
+    if (!orders.length) return;
+    if (!state.orders) {
+      state.early.push(...orders);
+      return;
+    }
+    const byId = new Map(state.orders.map((order) => [order.id, order]));
+    for (const order of orders) byId.set(order.id, order);
+    state.orders = [...byId.values()];
+    draw();
+  }
+
+  /** A `delivered` event: the order as Atelier now has it. */
+  function delivered(order) {
+    state.pending.delete(order.id);
+    merge([order]);
+  }
+
+  /** A `delivery_failed` event: the delivery left the queue; the Deliver button comes back. */
+  function deliveryEnded(orderId) {
+    if (!state.pending.delete(orderId)) return;
+    draw();
+  }
+
+  /** Brings an order into view with keyboard focus on it (a notification was clicked). */
+  function focusOrder(orderId) {
+    const card = orderId && document.getElementById(`order-${orderId}`);
+    if (!card) return;
+    card.setAttribute("tabindex", "-1");
+    card.scrollIntoView({ block: "center" });
+    card.focus({ preventScroll: true });
+  }
+
+  // --- Drawing --------------------------------------------------------------------------
+  // The list is updated in place: an order's card is rebuilt only when something it shows
+  // changed, and nodes that stay are never moved. Rebuilding everything on every event would
+  // pull buttons and the delivery form from under the pointer, the keyboard and screen readers.
+
+  const cards = new Map(); // order id → {key, element}
+  let groupViews = null; // group key → {section, count, ul}
+  let emptyView = null;
+
+  function draw() {
+    if (!state.orders) return;
+    const focused = document.activeElement?.id;
+    if (!state.orders.length) drawEmpty();
+    else drawGroups();
+    if (focused) {
+      const again = document.getElementById(focused);
+      if (again && again !== document.activeElement) again.focus({ preventScroll: true });
+    }
+  }
+
+  function drawEmpty() {
+    emptyView ??= h(
+      "div",
+      { class: "card empty-state", id: "orders-empty" },
+      h("h3", {}, "No orders yet"),
+      h(
+        "p",
+        {},
+        "When a client pays for one of your services it appears here, and Atelier Desk tells you right away. It keeps looking while the app is open, a few times an hour.",
+      ),
+    );
+    if (element.firstChild !== emptyView || element.childNodes.length !== 1) fill(element, emptyView);
+  }
+
+  function drawGroups() {
+    groupViews ??= new Map(GROUPS.map((group) => [group.key, groupView(group)]));
+    const sections = [...groupViews.values()].map((v) => v.section);
+    if (element.childNodes.length !== sections.length || sections.some((section, i) => element.childNodes[i] !== section)) fill(element, sections);
+
+    const now = Date.now();
+    const minute = Math.floor(now / MINUTE_MS);
+    const grouped = new Map(GROUPS.map((g) => [g.key, []]));
+    for (const order of state.orders) grouped.get(groupOf(order.status)).push(order);
+    grouped.get("to-deliver").sort((a, b) => deadlineOf(a) - deadlineOf(b));
+    for (const key of ["review", "completed", "other"]) grouped.get(key).sort((a, b) => String(b.created_at ?? "").localeCompare(String(a.created_at ?? "")));
+
+    const shown = new Set();
+    for (const [key, items] of grouped) {
+      const view = groupViews.get(key);
+      const elements = items.map((order) => {
+        shown.add(order.id);
+        const open = state.delivery?.orderId === order.id;
+        // Everything the card shows; a countdown changes its words once a minute.
+        const cardKey = JSON.stringify([order, key, state.pending.has(order.id), open, key === "to-deliver" && !open ? minute : 0]);
+        const cached = cards.get(order.id);
+        if (cached?.key === cardKey) return cached.element;
+        const card = orderCard(order, key, now);
+        cards.set(order.id, { key: cardKey, element: card });
+        return card;
+      });
+      const current = [...view.ul.children];
+      if (current.length !== elements.length || elements.some((el, i) => current[i] !== el)) view.ul.replaceChildren(...elements);
+      view.count.textContent = ` (${items.length})`;
+      view.section.hidden = items.length === 0;
+    }
+    for (const id of [...cards.keys()]) if (!shown.has(id)) cards.delete(id);
+  }
+
+  function groupView(group) {
+    const headingId = `orders-${group.key}-title`;
+    const count = h("span", { class: "count-badge" });
+    const ul = h("ul", { class: "orders" });
+    const section = h(
+      "section",
+      { id: `orders-${group.key}`, class: "order-group", "aria-labelledby": headingId, hidden: true },
+      h("h3", { id: headingId, class: "group-title" }, group.title, count),
+      ul,
+    );
+    return { section, count, ul };
+  }
+
+  function deadlineOf(order) {
+    const created = Date.parse(order.created_at ?? "");
+    const hours = state.turnaround.get(order.service_id) ?? DEFAULT_TURNAROUND_HOURS;
+    return Number.isFinite(created) ? created + hours * HOUR_MS : Number.POSITIVE_INFINITY;
+  }
+
+  function orderCard(order, group, now) {
+    const wallet = order.client_wallet ?? "";
+    const ordered = dateTime(order.created_at);
+    const meta = h(
+      "p",
+      { class: "order-meta" },
+      h("span", {}, "Client ", h("span", { class: "mono", title: wallet }, wallet ? shortAddress(wallet) : "unknown")),
+      ordered ? h("span", {}, `Ordered ${ordered}`) : null,
+      h("span", { class: "tag" }, statusWords(order.status)),
+    );
+
+    let timing = null;
+    let overdue = false;
+    if (group === "to-deliver") {
+      const deadline = deadlineOf(order);
+      if (Number.isFinite(deadline)) {
+        const left = deadline - now;
+        overdue = left < 0;
+        timing = h(
+          "p",
+          { class: ["order-deadline", overdue && "overdue"] },
+          overdue ? `Overdue by ${duration(-left)}` : `Due in ${duration(left)}`,
+          h("span", { class: "muted" }, ` (by ${dateTime(deadline)})`),
+        );
+      }
+    } else if (group === "review" && dateTime(order.review_deadline)) {
+      timing = h("p", { class: "order-deadline" }, `Client review ends ${dateTime(order.review_deadline)}`);
+    }
+
+    const delivered = order.deliverable_url
+      ? h("p", { class: "small muted wrap" }, "Delivered: ", h("span", { class: "mono" }, order.deliverable_url))
+      : null;
+
+    return h(
+      "li",
+      { class: ["card", "order", overdue && "overdue"], id: `order-${order.id}`, "data-status": order.status ?? "" },
+      h("div", { class: "service-main" }, h("h4", { class: "order-title" }, order.service_title || "Your service"), h("p", { class: "service-price" }, money(order.quoted_price_usd))),
+      meta,
+      order.brief ? h("p", { class: "order-brief prewrap" }, order.brief) : h("p", { class: "muted" }, "No brief from the client."),
+      timing,
+      delivered,
+      group === "to-deliver" ? deliverPart(order) : null,
+    );
+  }
+
+  /** Deliver / Close and the open form, or "Sending…" while the delivery is queued. */
+  function deliverPart(order) {
+    if (state.pending.has(order.id)) {
+      return h("p", { class: "note", id: `delivery-pending-${order.id}`, tabindex: "-1" }, "Sending your delivery… You'll see here when Atelier has it.");
+    }
+    const open = state.delivery?.orderId === order.id;
+    const deliver = h(
+      "button",
+      { type: "button", id: `deliver-${order.id}`, class: open ? "secondary small" : "primary small", "aria-expanded": open ? "true" : "false", "aria-label": `Deliver ${order.service_title ?? "this order"}` },
+      open ? "Close" : "Deliver",
+    );
+    deliver.addEventListener("click", () => toggleDelivery(order));
+    return [h("div", { class: "actions" }, h("span", { class: "spacer" }), deliver), open ? state.delivery.element : null];
+  }
+
+  // --- The delivery form: one open at a time ------------------------------------------------
+
+  function toggleDelivery(order) {
+    if (state.delivery?.orderId === order.id) {
+      state.delivery = null;
+      draw();
+      document.getElementById(`deliver-${order.id}`)?.focus();
+      return;
+    }
+    state.delivery = deliveryForm(ctx, order, {
+      mediaTypes: state.mediaTypes,
+      onCancel: () => toggleDelivery(order),
+      onQueued: (view) => {
+        state.pending.add(order.id);
+        state.delivery = null;
+        draw();
+        document.getElementById(`delivery-pending-${order.id}`)?.focus();
+        onQueued(view);
+      },
+    });
+    draw();
+    // The form opens at the bottom of the card: show all of it, down to its Deliver button.
+    document.getElementById("delivery-deliverable_url")?.focus({ preventScroll: true });
+    state.delivery.element.scrollIntoView({ block: "nearest" });
+  }
+
+  // Countdowns move on; once a minute is plenty (only the cards whose words change are rebuilt).
+  const ticker = setInterval(() => {
+    if (element.isConnected) draw();
+  }, MINUTE_MS);
+  ctx.onLeave(() => clearInterval(ticker));
+
+  return { element, load, refresh, merge, delivered, deliveryEnded, focusOrder };
+}
+
+function groupOf(status) {
+  return GROUPS.find((g) => g.statuses?.includes(status))?.key ?? "other";
+}
+
+function statusWords(status) {
+  if (STATUS_WORDS[status]) return STATUS_WORDS[status];
+  const text = String(status ?? "unknown").replaceAll("_", " ");
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
