@@ -4,6 +4,7 @@ import { api, onEvent } from "./api.js";
 import { h, fill, busy } from "./lib/dom.js";
 import * as banner from "./lib/banner.js";
 import { confirm } from "./lib/confirm.js";
+import { dateTime } from "./lib/format.js";
 import { renderWelcome } from "./screens/welcome.js";
 import { renderHome } from "./screens/home.js";
 import { renderSignIn } from "./screens/sign-in.js";
@@ -111,30 +112,12 @@ function renderNav(screen) {
   const entries = session.signed_in
     ? [["inbox", "Orders"], ["services", "Services"], ["account", "Account"], ["settings", "Settings"]]
     : [["home", "Start"], ["settings", "Settings"]];
-  fill(
-    nav,
-    h(
-      "ul",
-      {},
-      entries.map(([name, label]) =>
-        h(
-          "li",
-          {},
-          h(
-            "button",
-            {
-              type: "button",
-              id: `nav-${name}`,
-              class: "nav-link",
-              "aria-current": screen.navAs === name ? "page" : undefined,
-              on: { click: () => go(name) },
-            },
-            label,
-          ),
-        ),
-      ),
-    ),
-  );
+  const items = entries.map(([name, label]) => {
+    const button = h("button", { type: "button", id: `nav-${name}`, class: "nav-link", "aria-current": screen.navAs === name ? "page" : undefined }, label);
+    button.addEventListener("click", () => go(name));
+    return h("li", {}, button);
+  });
+  fill(nav, h("ul", {}, items));
 }
 
 const MODE_WORDS = {
@@ -203,8 +186,10 @@ async function retryKeyring(button = document.getElementById("keyring-retry")) {
 /** `order-alert` comes instead of a desktop notification: show it in the page. */
 function showOrderAlert(alert) {
   const el = document.getElementById("order-alert");
-  const open = h("button", { type: "button", id: "order-alert-open", class: "primary small", on: { click: () => go("inbox") } }, "Open orders");
-  const dismiss = h("button", { type: "button", id: "order-alert-dismiss", class: "secondary small", on: { click: hideOrderAlert } }, "Dismiss");
+  const open = h("button", { type: "button", id: "order-alert-open", class: "primary small" }, "Open orders");
+  const dismiss = h("button", { type: "button", id: "order-alert-dismiss", class: "secondary small" }, "Dismiss");
+  open.addEventListener("click", () => go("inbox"));
+  dismiss.addEventListener("click", hideOrderAlert);
   fill(
     el,
     h("div", { class: "banner-message" }, h("p", {}, h("strong", {}, alert?.title ?? "New order")), alert?.text ? h("p", { class: "prewrap" }, alert.text) : null),
@@ -225,7 +210,8 @@ function deliveryOutcome(event) {
   if (!app.session?.signed_in) return;
   if (event?.type === "delivered") {
     const title = event.order?.service_title;
-    const review = event.order?.review_deadline ? ` The client can review it until ${new Date(event.order.review_deadline).toLocaleString()}.` : "";
+    const until = dateTime(event.order?.review_deadline);
+    const review = until ? ` The client can review it until ${until}.` : "";
     banner.showSuccess(`Delivered${title ? ` “${title}”` : ""}.${review}`);
   } else if (event?.type === "delivery_failed") {
     banner.showError({ message: event.problem?.message ?? "Atelier refused the delivery.", detail: event.problem?.detail });

@@ -2,6 +2,7 @@
 // keyring problem, the last error, the last success. Their elements live in index.html so
 // they outlast screen changes; these functions only fill them.
 import { h, fill } from "./dom.js";
+import { clockTime } from "./format.js";
 
 const byId = (id) => document.getElementById(id);
 
@@ -43,7 +44,9 @@ export function renderModeBanner(session, onSwitch) {
 }
 
 function switchButton(label, onClick) {
-  return h("button", { type: "button", id: "mode-switch", class: "link-button", on: { click: onClick } }, label);
+  const button = h("button", { type: "button", id: "mode-switch", class: "link-button" }, label);
+  button.addEventListener("click", onClick);
+  return button;
 }
 
 /** A message from the app itself (e.g. a damaged settings file), until dismissed. */
@@ -51,11 +54,9 @@ export function renderNotice(session, onDismiss) {
   const el = byId("banner-notice");
   el.hidden = !session?.notice;
   if (el.hidden) return el.replaceChildren();
-  fill(
-    el,
-    h("p", { class: "banner-message" }, session.notice),
-    h("button", { type: "button", id: "notice-dismiss", class: "secondary small", on: { click: onDismiss } }, "Dismiss"),
-  );
+  const dismiss = h("button", { type: "button", id: "notice-dismiss", class: "secondary small" }, "Dismiss");
+  dismiss.addEventListener("click", onDismiss);
+  fill(el, h("p", { class: "banner-message" }, session.notice), dismiss);
 }
 
 /** The keyring could not read or store the key: say what that means and offer a retry. */
@@ -64,6 +65,8 @@ export function renderKeyringBanner(session, onRetry, visible = true, note = nul
   const problem = keyringTrouble(session);
   el.hidden = !visible || !problem;
   if (el.hidden) return el.replaceChildren();
+  const retry = h("button", { type: "button", id: "keyring-retry", class: "secondary small" }, "Retry");
+  retry.addEventListener("click", () => onRetry(retry));
   fill(
     el,
     h(
@@ -72,13 +75,13 @@ export function renderKeyringBanner(session, onRetry, visible = true, note = nul
       h("p", {}, h("strong", {}, "Your system keyring isn't working. "), problem),
       note && h("p", { class: "banner-detail" }, note),
     ),
-    h("button", { type: "button", id: "keyring-retry", class: "secondary small", on: { click: (event) => onRetry(event.currentTarget) } }, "Retry"),
+    retry,
   );
 }
 
 /** What to say after Retry didn't help, so the click visibly did something. */
 export function stillFailing() {
-  return `Tried again at ${clockTime(new Date())}: still not working.`;
+  return `Tried again at ${clockTime(Date.now())}: still not working.`;
 }
 
 /** Plain words for a keyring problem, or null when the key is safely stored. */
@@ -97,20 +100,11 @@ export function keyringTrouble(session) {
   return null;
 }
 
-/** A clock time the creator can plan around: when a rate limit ends, when a retry ran. */
-export function clockTime(date) {
-  return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-}
-
-function retryTime(seconds) {
-  return clockTime(new Date(Date.now() + seconds * 1000));
-}
-
 /** The words to show for an error from api.js. */
-export function describeError(error) {
+function describeError(error) {
   const lines = [error?.message ?? "Something went wrong."];
   if (error?.code === "rate_limited" && Number.isFinite(error.retry_after_secs)) {
-    lines.push(`That's around ${retryTime(error.retry_after_secs)}.`);
+    lines.push(`That's around ${clockTime(Date.now() + error.retry_after_secs * 1000)}.`);
   }
   return lines;
 }
@@ -119,6 +113,8 @@ export function showError(error) {
   clearSuccess();
   const el = byId("banner-error");
   const [message, ...more] = describeError(error);
+  const dismiss = h("button", { type: "button", id: "banner-error-dismiss", class: "secondary small" }, "Dismiss");
+  dismiss.addEventListener("click", clearError);
   fill(
     el,
     h(
@@ -128,7 +124,7 @@ export function showError(error) {
       more.map((line) => h("p", {}, line)),
       error?.detail && h("p", { class: "banner-detail" }, `Atelier said: ${error.detail}`),
     ),
-    h("button", { type: "button", id: "banner-error-dismiss", class: "secondary small", on: { click: clearError } }, "Dismiss"),
+    dismiss,
   );
   el.hidden = false;
   // The banner sits above the screen: bring it into view, or a long form hides it.

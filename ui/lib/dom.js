@@ -1,20 +1,19 @@
 // Building DOM without ever parsing markup: every string from outside the page (agent names,
 // server messages, addresses) goes in as a text node, so it can never become code.
+// Handlers are attached one way everywhere: `element.addEventListener(type, fn)` after `h()`.
 
 // Attributes that must be set as properties to reflect the live state of a control.
 const PROPERTIES = new Set(["value", "checked", "disabled", "hidden", "selected", "readOnly", "open"]);
 
 /**
- * h("button", {id: "save", class: "primary", on: {click: save}}, "Save")
+ * h("button", {id: "save", class: "primary"}, "Save")
  * Children may be strings (become text), nodes, arrays, or null/false (skipped).
  */
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs ?? {})) {
     if (value === undefined || value === null) continue;
-    if (key === "on") {
-      for (const [type, handler] of Object.entries(value)) el.addEventListener(type, handler);
-    } else if (key === "class") {
+    if (key === "class") {
       const names = Array.isArray(value) ? value.filter(Boolean) : [value];
       if (names.length) el.className = names.join(" ");
     } else if (PROPERTIES.has(key)) {
@@ -29,7 +28,7 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
-export function append(parent, children) {
+function append(parent, children) {
   for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
     parent.append(child instanceof Node ? child : document.createTextNode(String(child)));
@@ -46,11 +45,6 @@ export function fill(parent, ...children) {
 /** A heading a screen focuses when it appears, so screen readers announce where you are. */
 export function screenTitle(text, level = "h2") {
   return h(level, { class: "screen-title", tabindex: "-1" }, text);
-}
-
-/** Text only screen readers hear (e.g. a label for an input whose purpose is visible). */
-export function srOnly(text) {
-  return h("span", { class: "sr-only" }, text);
 }
 
 /**

@@ -1,8 +1,9 @@
 // The fields that appear in more than one place: the agent's (wizard step 1 and the
 // profile editor) and a service's (wizard step 3 and the service editor). Same words,
 // same rules, wherever the creator meets them.
+import { DEFAULT_TURNAROUND_HOURS } from "./format.js";
 
-export const ENDPOINT_HINT =
+const ENDPOINT_HINT =
   "The web address where your agent receives work. If you don't run one, use your website or portfolio.";
 
 /** Name, description, capabilities, endpoint and avatar: shared by registration and profile. */
@@ -59,7 +60,7 @@ export function serviceFields(form, catalog) {
       label: "Turnaround in hours",
       optional: true,
       inputmode: "numeric",
-      hint: "How long you need once an order is paid. Leave empty for Atelier's default of 48 hours.",
+      hint: `How long you need once an order is paid. Leave empty for Atelier's default of ${DEFAULT_TURNAROUND_HOURS} hours.`,
     }),
     form.list("deliverables", {
       label: "Deliverables",
@@ -109,9 +110,4 @@ export function servicePayload(values) {
 /** Labels by id, for showing what the API returns. */
 export function labelOf(pairs, id) {
   return pairs?.find(([key]) => key === id)?.[1] ?? id;
-}
-
-/** "7.50" → "$7.50". Money stays text: no floating point between the API and the screen. */
-export function formatPrice(priceUsd) {
-  return `$${priceUsd}`;
 }

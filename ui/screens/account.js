@@ -2,6 +2,7 @@
 import { h, fill, busy, screenTitle, shortAddress } from "../lib/dom.js";
 import { createForm } from "../lib/forms.js";
 import { agentFields, labelOf } from "../lib/fields.js";
+import { dateTime } from "../lib/format.js";
 
 export function renderAccount(ctx) {
   const root = h("section", { id: "screen-account", class: "screen", "aria-busy": "true" }, screenTitle("Account"), h("p", { class: "muted loading" }, "Loading your profile…"));
@@ -18,7 +19,8 @@ async function load(ctx, root) {
     drawPayout(page);
   } catch (error) {
     ctx.showError(error);
-    const retry = h("button", { type: "button", id: "account-retry", class: "secondary", on: { click: () => ctx.go("account") } }, "Try again");
+    const retry = h("button", { type: "button", id: "account-retry", class: "secondary" }, "Try again");
+    retry.addEventListener("click", () => ctx.go("account"));
     fill(root, root.querySelector(".screen-title"), h("p", { class: "muted" }, "Your profile couldn't be loaded."), retry);
   } finally {
     root.removeAttribute("aria-busy");
@@ -56,7 +58,7 @@ function drawProfile(page) {
       fact("Agent ID", profile.id, "profile-view-id", "mono wrap"),
       fact("Owner wallet", profile.owner_wallet || none("None"), "profile-view-owner_wallet", "mono wrap"),
       fact("Orders", stats.join(" · "), "profile-view-orders"),
-      profile.created_at && fact("Member since", new Date(profile.created_at).toLocaleString(), "profile-view-created_at"),
+      profile.created_at && fact("Member since", dateTime(profile.created_at), "profile-view-created_at"),
     ),
   );
 }

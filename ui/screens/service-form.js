@@ -10,7 +10,8 @@ export function renderServiceForm(ctx, { service } = {}) {
   const form = createForm({ prefix: "service", kind: "service", values, payload: servicePayload });
 
   const save = h("button", { type: "submit", id: "service-save", class: "primary" }, editing ? "Save changes" : "Create service");
-  const cancel = h("button", { type: "button", id: "service-cancel", class: "secondary", on: { click: () => ctx.go("services") } }, "Cancel");
+  const cancel = h("button", { type: "button", id: "service-cancel", class: "secondary" }, "Cancel");
+  cancel.addEventListener("click", () => ctx.go("services"));
   const body = h("form", { class: "card stack", novalidate: true, id: "service-form" }, h("p", { class: "muted loading" }, "Loading…"));
   // Enter in a one-line box shouldn't publish a half-written service.
   body.addEventListener("keydown", (event) => {

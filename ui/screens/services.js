@@ -1,10 +1,12 @@
 // The agent's active services, newest first, with Edit and Deactivate.
 import { h, fill, busy, screenTitle } from "../lib/dom.js";
-import { labelOf, formatPrice } from "../lib/fields.js";
+import { labelOf } from "../lib/fields.js";
+import { money, turnaround } from "../lib/format.js";
 
 export function renderServices(ctx) {
   const list = h("div", { id: "service-list", class: "service-list", "aria-busy": "true" }, h("p", { class: "muted loading" }, "Loading your services…"));
-  const newButton = h("button", { type: "button", id: "service-new", class: "primary", hidden: true, on: { click: () => ctx.go("service-form") } }, "New service");
+  const newButton = h("button", { type: "button", id: "service-new", class: "primary", hidden: true }, "New service");
+  newButton.addEventListener("click", () => ctx.go("service-form"));
   const root = h(
     "section",
     { id: "screen-services", class: "screen" },
@@ -21,7 +23,9 @@ async function load(ctx, list, newButton) {
     draw(ctx, list, newButton, sortNewestFirst(services), catalog);
   } catch (error) {
     ctx.showError(error);
-    fill(list, h("p", { class: "muted" }, "Your services couldn't be loaded."), h("button", { type: "button", id: "services-retry", class: "secondary", on: { click: () => ctx.go("services") } }, "Try again"));
+    const retry = h("button", { type: "button", id: "services-retry", class: "secondary" }, "Try again");
+    retry.addEventListener("click", () => ctx.go("services"));
+    fill(list, h("p", { class: "muted" }, "Your services couldn't be loaded."), retry);
   } finally {
     list.removeAttribute("aria-busy");
   }
@@ -37,7 +41,8 @@ function draw(ctx, list, newButton, services, catalog) {
     // The empty state carries the one "New service" button, as its call to action.
     newButton.hidden = true;
     newButton.removeAttribute("id");
-    const cta = h("button", { type: "button", id: "service-new", class: "primary", on: { click: () => ctx.go("service-form") } }, "Create my first service");
+    const cta = h("button", { type: "button", id: "service-new", class: "primary" }, "Create my first service");
+    cta.addEventListener("click", () => ctx.go("service-form"));
     fill(
       list,
       h(
@@ -65,7 +70,7 @@ function draw(ctx, list, newButton, services, catalog) {
 }
 
 function serviceItem(ctx, service, catalog, onGone) {
-  const turnaround = service.turnaround_hours == null ? "Atelier's default turnaround (48 h)" : `${service.turnaround_hours} h`;
+  const time = turnaround(service.turnaround_hours);
   const edit = h("button", { type: "button", id: `service-edit-${service.id}`, class: "secondary small", "aria-label": `Edit ${service.title}` }, "Edit");
   edit.addEventListener("click", () => ctx.go("service-form", { service }));
   const deactivate = h(
@@ -78,13 +83,13 @@ function serviceItem(ctx, service, catalog, onGone) {
   return h(
     "li",
     { class: "card service", id: `service-${service.id}` },
-    h("div", { class: "service-main" }, h("h3", { class: "service-title" }, service.title), h("p", { class: "service-price" }, formatPrice(service.price_usd))),
+    h("div", { class: "service-main" }, h("h3", { class: "service-title" }, service.title), h("p", { class: "service-price" }, money(service.price_usd))),
     h(
       "p",
       { class: "service-meta" },
       h("span", { class: "tag" }, labelOf(catalog.capabilities, service.category)),
       h("span", {}, labelOf(catalog.price_types, service.price_type)),
-      h("span", { "aria-label": `Turnaround ${turnaround}` }, turnaround),
+      h("span", { "aria-label": `Turnaround ${time}` }, time),
     ),
     h("p", { class: "service-description" }, service.description),
     service.deliverables?.length ? h("p", { class: "muted small" }, `Includes: ${service.deliverables.join(" · ")}`) : null,

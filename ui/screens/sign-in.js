@@ -10,7 +10,8 @@ export function renderSignIn(ctx) {
   const form = createForm({ prefix: "signin", kind: "sign_in", values });
 
   const submit = h("button", { type: "submit", id: "signin-submit", class: "primary" }, "Sign in");
-  const back = h("button", { type: "button", id: "signin-back", class: "secondary", on: { click: () => ctx.go("home") } }, "Back");
+  const back = h("button", { type: "button", id: "signin-back", class: "secondary" }, "Back");
+  back.addEventListener("click", () => ctx.go("home"));
 
   const body = h(
     "form",

@@ -108,7 +108,8 @@ function stepAgent(view) {
   );
   const next = h("button", { type: "button", id: "wizard-next", class: "primary" }, "Next");
   next.addEventListener("click", () => busy(next, "Checking…", () => leaveStep(view, 2)));
-  const cancel = !done && h("button", { type: "button", id: "wizard-cancel", class: "secondary", on: { click: () => view.ctx.goHome() } }, "Cancel");
+  const cancel = done ? null : h("button", { type: "button", id: "wizard-cancel", class: "secondary" }, "Cancel");
+  cancel?.addEventListener("click", () => view.ctx.goHome());
   return { heading: stepHeading("Your agent"), content: enterMovesOn(content, next), actions: [cancel, h("span", { class: "spacer" }), next] };
 }
 
@@ -134,7 +135,8 @@ function stepWallet(view) {
     form.text("payout_wallet", { label: "Payout wallet address", optional: true, hideOptional: true, mono: true }),
     wizard.walletDone ? h("p", { class: "note success" }, "Saved on Atelier.") : ifSkipped,
   );
-  const back = h("button", { type: "button", id: "wizard-back", class: "secondary", on: { click: () => showStep(view, 1) } }, "Back");
+  const back = h("button", { type: "button", id: "wizard-back", class: "secondary" }, "Back");
+  back.addEventListener("click", () => showStep(view, 1));
   const skip = h("button", { type: "button", id: "wizard-skip-wallet", class: "secondary", hidden: wizard.walletDone }, "Skip");
   skip.addEventListener("click", () => {
     wizard.walletSkipped = true;
@@ -157,7 +159,8 @@ function stepService(view) {
     h("p", {}, "A service is one thing buyers can order from you, with its price. You can add more, or skip this and add it later."),
     serviceFields(form, view.catalog),
   );
-  const back = h("button", { type: "button", id: "wizard-back", class: "secondary", on: { click: () => showStep(view, 2) } }, "Back");
+  const back = h("button", { type: "button", id: "wizard-back", class: "secondary" }, "Back");
+  back.addEventListener("click", () => showStep(view, 2));
   const skip = h("button", { type: "button", id: "wizard-skip-service", class: "secondary" }, "Skip this step");
   const finish = h("button", { type: "button", id: "wizard-finish", class: "primary" }, wizard.registered ? "Finish" : "Create my agent");
   skip.addEventListener("click", () => busy(skip, "Working…", () => finishWizard(view, { withService: false })));
