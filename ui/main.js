@@ -42,6 +42,10 @@ const ctx = {
   get session() {
     return app.session;
   },
+  /** "Tried again at …: still not working." after a Retry that didn't help, else null. */
+  get keyringNote() {
+    return app.keyringNote;
+  },
   /** The capability, price-type and media-type labels; fetched once. */
   async catalog() {
     app.catalog ??= await api.catalog();
@@ -160,23 +164,28 @@ async function dismissNotice() {
   }
 }
 
-/** Tries the keyring again; the answer may also sign the creator back in. */
-async function retryKeyring(button = document.getElementById("keyring-retry")) {
+/**
+ * The one way to try the keyring again: from the banner, Settings and the key screen.
+ * `button` shows it is busy. The answer may also sign the creator back in. Resolves to the
+ * session as it now is; `ctx.keyringNote` says so when it still fails. The caller redraws
+ * its own part of the screen; the banner is redrawn here.
+ */
+async function retryKeyring(button) {
   const before = app.session;
   const work = async () => {
     try {
       const view = await api.retryKeyring();
-      app.keyringNote = banner.keyringTrouble(view) ? banner.stillFailing() : null;
+      const trouble = banner.keyringTrouble(view);
+      app.keyringNote = trouble ? banner.stillFailing() : null;
       setSession(view);
       if (view.signed_in !== before?.signed_in && !SCREENS[app.current]?.lockMode) goHome();
-      if (!banner.keyringTrouble(view)) banner.showSuccess("The keyring works again: your API key is stored safely.");
-      // The banner was redrawn: keep the keyboard on its (new) Retry button.
-      else if (button) document.getElementById(button.id)?.focus();
-      return view;
+      if (!trouble) banner.showSuccess("The keyring works again: your API key is stored safely.");
+      // A redrawn banner has a new Retry button: keep the keyboard on it.
+      else if (button?.id === "keyring-retry") document.getElementById(button.id)?.focus();
     } catch (error) {
       banner.showError(error);
-      return app.session;
     }
+    return app.session;
   };
   return button?.isConnected ? busy(button, "Retrying…", work) : work();
 }

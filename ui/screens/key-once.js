@@ -1,7 +1,7 @@
 // The API key, shown once right after registration. It arrives in `params` from the wizard
 // and is dropped (variable and element) the moment the creator moves on.
-import { h, fill, busy, screenTitle } from "../lib/dom.js";
-import { keyringTrouble, stillFailing } from "../lib/banner.js";
+import { h, fill, screenTitle } from "../lib/dom.js";
+import { keyringTrouble } from "../lib/banner.js";
 
 export function renderKeyOnce(ctx, params) {
   let key = params.apiKey;
@@ -62,25 +62,18 @@ function selectText(element) {
 }
 
 /** The keyring's verdict on this key: stored, or only in memory until quit (with Retry). */
-function drawKeyring(ctx, box, session, retried = false) {
+function drawKeyring(ctx, box, session) {
   const trouble = keyringTrouble(session);
   if (!trouble) {
     fill(box, h("p", { class: "note success" }, "Atelier Desk has also stored the key in your system keyring, so you stay signed in on this computer."));
     return;
   }
   const retry = h("button", { type: "button", id: "key-retry", class: "secondary small" }, "Retry");
-  retry.addEventListener("click", () =>
-    busy(retry, "Retrying…", async () => {
-      try {
-        const view = await ctx.api.retryKeyring();
-        ctx.setSession(view);
-        drawKeyring(ctx, box, view, true);
-        (box.querySelector("#key-retry") ?? document.getElementById("key-done"))?.focus();
-      } catch (error) {
-        ctx.showError(error);
-      }
-    }),
-  );
+  retry.addEventListener("click", async () => {
+    const view = await ctx.retryKeyring(retry);
+    drawKeyring(ctx, box, view);
+    (box.querySelector("#key-retry") ?? document.getElementById("key-done"))?.focus();
+  });
   fill(
     box,
     h(
@@ -88,7 +81,7 @@ function drawKeyring(ctx, box, session, retried = false) {
       { class: "note warning", role: "alert" },
       h("p", {}, h("strong", {}, "The keyring couldn't store your key. "), "Atelier Desk will forget it when you quit, so you would need to sign in again with the key you save now."),
       session?.keyring_problem?.message && h("p", {}, session.keyring_problem.message),
-      retried && h("p", { class: "muted" }, stillFailing()),
+      ctx.keyringNote && h("p", { class: "muted" }, ctx.keyringNote),
       h("div", { class: "actions" }, retry),
     ),
   );

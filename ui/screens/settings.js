@@ -1,7 +1,7 @@
 // Which marketplace, its address, the keyring's health, and how the app lives on the desktop.
 import { h, fill, busy, screenTitle } from "../lib/dom.js";
 import { baseUrlForm } from "../lib/base-url.js";
-import { hostOf, keyringTrouble, stillFailing } from "../lib/banner.js";
+import { hostOf, keyringTrouble } from "../lib/banner.js";
 
 export function renderSettings(ctx) {
   const keyringCard = h("section", { class: "card stack", "aria-labelledby": "settings-keyring-heading" });
@@ -70,7 +70,7 @@ function addressCard(ctx) {
   );
 }
 
-function drawKeyring(ctx, card, retried = false) {
+function drawKeyring(ctx, card) {
   const session = ctx.session;
   const trouble = keyringTrouble(session);
   let status;
@@ -78,14 +78,14 @@ function drawKeyring(ctx, card, retried = false) {
     const retry = h("button", { type: "button", id: "settings-keyring-retry", class: "secondary small" }, "Retry");
     retry.addEventListener("click", async () => {
       await ctx.retryKeyring(retry);
-      drawKeyring(ctx, card, true);
+      drawKeyring(ctx, card);
       document.getElementById("settings-keyring-heading")?.focus();
     });
     status = h(
       "div",
       { class: "note warning", id: "settings-keyring" },
       h("p", {}, trouble),
-      retried && h("p", { class: "muted" }, stillFailing()),
+      ctx.keyringNote && h("p", { class: "muted" }, ctx.keyringNote),
       h("div", { class: "actions" }, retry),
     );
   } else if (session?.signed_in) {
