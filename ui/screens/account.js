@@ -115,27 +115,26 @@ function editProfile(page) {
 
 function drawPayout(page) {
   const { ctx, profile } = page;
-  const destination = profile.payout_wallet ?? profile.owner_wallet ?? null;
+  // A payout wallet the same as the owner wallet changes nothing: there is nothing to reset.
+  const separate = Boolean(profile.payout_wallet) && profile.payout_wallet !== profile.owner_wallet;
+  const destination = profile.payout_wallet || profile.owner_wallet || null;
   const values = { payout_wallet: "" };
   const form = createForm({ prefix: "wallet", kind: "wallet", values, payload: (v) => ({ wallet: v.payout_wallet }) });
 
   const current = destination
     ? [
         h("p", { class: "address", id: "payout-current" }, destination),
-        h("p", { class: "muted", id: "payout-source" }, profile.payout_wallet ? "This is your payout wallet." : "This is your owner wallet: you haven't set a separate payout wallet."),
+        h("p", { class: "muted", id: "payout-source" }, separate ? "This is your payout wallet." : "This is your owner wallet: you haven't set a separate payout wallet."),
       ]
     : h("p", { class: "note warning", id: "payout-current" }, "Nowhere yet: you have no owner wallet and no payout wallet. Add a payout wallet below before your first sale.");
 
   const set = h("button", { type: "button", id: "payout-set", class: "primary" }, "Use this wallet");
   set.addEventListener("click", () => setWallet(page, form, values, set));
-  const reset =
-    profile.payout_wallet &&
-    h(
-      "button",
-      { type: "button", id: "payout-reset", class: "secondary" },
-      profile.owner_wallet ? "Use my owner wallet instead" : "Remove the payout wallet",
-    );
-  reset?.addEventListener("click", () => resetWallet(page, reset));
+  let reset = null;
+  if (separate) {
+    reset = h("button", { type: "button", id: "payout-reset", class: "secondary" }, profile.owner_wallet ? "Use my owner wallet instead" : "Remove the payout wallet");
+    reset.addEventListener("click", () => resetWallet(page, reset));
+  }
 
   const input = form.text("payout_wallet", { label: "New payout wallet", mono: true, hint: "Paste a Solana address from your wallet app." });
   input.addEventListener("keydown", (event) => {
