@@ -17,6 +17,8 @@ async function call(command, args) {
 
 // Commands reject with {code, message, …}; Tauri itself rejects with a bare string (e.g. an
 // unknown command). Give the page one shape to handle either way.
+// Two codes mean "not signed in": `not_signed_in` (no agent in this mode) and `unauthorized`
+// (Atelier refused the key); main.js handles both the same way.
 function normalise(error) {
   if (error && typeof error === "object" && typeof error.message === "string") return error;
   return {
@@ -30,9 +32,19 @@ export const api = {
   // Session
   appInfo: () => call("app_info"),
   session: () => call("session"),
-  /** liveBaseUrl: the real marketplace's address from Advanced; leave out to keep the saved one. */
-  chooseMode: (mode, liveBaseUrl) =>
-    call("choose_mode", liveBaseUrl === undefined ? { mode } : { mode, liveBaseUrl }),
+  /**
+   * liveBaseUrl: the real marketplace's address from Advanced; leave out to keep the saved one.
+   * A new address that would sign a real agent out is refused with `confirm_address_change`
+   * unless `confirmed` (lib/base-url.js asks).
+   */
+  chooseMode: (mode, liveBaseUrl, confirmed = false) => {
+    const args = { mode };
+    if (liveBaseUrl !== undefined) args.liveBaseUrl = liveBaseUrl;
+    if (confirmed) args.confirmed = true;
+    return call("choose_mode", args);
+  },
+  /** Saves the real marketplace's address; the same `confirm_address_change` rule as chooseMode. */
+  setLiveAddress: (url, { confirmed = false } = {}) => call("set_live_address", { url, confirmed }),
   dismissNotice: () => call("dismiss_notice"),
   retryKeyring: () => call("retry_keyring"),
   catalog: () => call("catalog"),
@@ -83,8 +95,9 @@ export const api = {
 };
 
 /**
- * Listens for an event from the Rust side (`watch-event`, `order-alert`); `handler` gets the
- * payload. Resolves to a function that stops listening (a no-op without the engine).
+ * Listens for an event from the Rust side (`watch-event`, `order-alert`, `open-order`);
+ * `handler` gets the payload. Resolves to a function that stops listening (a no-op without
+ * the engine). Every `watch-event` carries `view`, the answer `watchStatus()` would give.
  */
 export async function onEvent(name, handler) {
   const listen = window.__TAURI__?.event?.listen;

@@ -60,7 +60,7 @@ const ctx = {
   setSession,
   switchMode,
   retryKeyring,
-  showError: banner.showError,
+  showError,
   clearError: banner.clearError,
   showSuccess: banner.showSuccess,
 };
@@ -149,7 +149,7 @@ async function switchMode(target, button = document.getElementById("mode-switch"
       setSession(await api.chooseMode(target));
       goHome();
     } catch (error) {
-      banner.showError(error);
+      showError(error);
     }
   };
   if (button?.isConnected) await busy(button, "Switching…", work);
@@ -160,7 +160,7 @@ async function dismissNotice() {
   try {
     setSession(await api.dismissNotice());
   } catch (error) {
-    banner.showError(error);
+    showError(error);
   }
 }
 
@@ -183,11 +183,38 @@ async function retryKeyring(button) {
       // A redrawn banner has a new Retry button: keep the keyboard on it.
       else if (button?.id === "keyring-retry") document.getElementById(button.id)?.focus();
     } catch (error) {
-      banner.showError(error);
+      showError(error);
     }
     return app.session;
   };
   return button?.isConnected ? busy(button, "Retrying…", work) : work();
+}
+
+// --- Errors --------------------------------------------------------------------------------
+
+/**
+ * The error banner. `not_signed_in` (no agent in this mode) and `unauthorized` (Atelier refused
+ * the key) may mean the page is out of date about the session: read it again, and when nobody
+ * is signed in any more, go to the start screen and say why there.
+ */
+function showError(error) {
+  banner.showError(error);
+  if (error?.code === "not_signed_in" || error?.code === "unauthorized") recheckSession(error);
+}
+
+async function recheckSession(error) {
+  if (!app.session?.signed_in) return;
+  let view;
+  try {
+    view = await api.session();
+  } catch {
+    return;
+  }
+  if (view.signed_in) return; // still signed in: the banner already says what Atelier refused
+  setSession(view);
+  if (SCREENS[app.current]?.lockMode) return;
+  goHome();
+  banner.showError(error);
 }
 
 // --- Orders: alerts and delivery outcomes, whatever screen is showing -------------------
@@ -249,7 +276,7 @@ async function start() {
   if (session.status === "fulfilled") app.session = session.value;
   else startupError ??= session.reason;
   goHome();
-  if (startupError) banner.showError(startupError);
+  if (startupError) showError(startupError);
   // Lets tests and the start-up benchmark see that the first screen is painted: the frame
   // callback runs just before the paint, the timeout just after it.
   requestAnimationFrame(() => {

@@ -40,3 +40,24 @@ export function baseUrlForm(session, info) {
 
   return { form, values, field, useDefault, looksValid };
 }
+
+/**
+ * Sends an address with `send(confirmed)`. When a real-marketplace agent is remembered and the
+ * address changes, the engine first refuses with `confirm_address_change`, whose message names
+ * the agent that would be signed out: ask, and send again confirmed on yes. Resolves to the
+ * answer, or null when the creator kept things as they are; other errors are thrown as they come.
+ */
+export async function sendAddress(confirm, send) {
+  try {
+    return await send(false);
+  } catch (error) {
+    if (error?.code !== "confirm_address_change") throw error;
+    const yes = await confirm({
+      title: "Change the marketplace's address?",
+      body: error.message,
+      yes: "Change and sign out",
+      danger: true,
+    });
+    return yes ? send(true) : null;
+  }
+}

@@ -1,6 +1,6 @@
 // Which marketplace, its address, the keyring's health, and how the app lives on the desktop.
 import { h, fill, busy, screenTitle } from "../lib/dom.js";
-import { baseUrlForm } from "../lib/base-url.js";
+import { baseUrlForm, sendAddress } from "../lib/base-url.js";
 import { hostOf, keyringTrouble } from "../lib/banner.js";
 
 export function renderSettings(ctx) {
@@ -47,10 +47,13 @@ function addressCard(ctx) {
       ctx.clearError();
       if (!address.looksValid()) return document.getElementById("live-base_url").focus();
       try {
-        // choose_mode stores the address; keeping the current mode means nothing else changes.
-        const view = await ctx.api.chooseMode(ctx.session.mode, address.values.base_url);
+        const wasSignedIn = ctx.session?.signed_in;
+        const view = await sendAddress(ctx.confirm, (confirmed) => ctx.api.setLiveAddress(address.values.base_url, { confirmed }));
+        if (!view) return; // the creator kept the address and the agent
         ctx.setSession(view);
-        ctx.showSuccess(`Saved. The real marketplace is ${view.live_base_url}.`);
+        const signedOut = wasSignedIn && !view.signed_in;
+        if (signedOut) ctx.goHome();
+        ctx.showSuccess(`Saved. The real marketplace is ${view.live_base_url}.${signedOut ? " You're signed out of the agent you had there." : ""}`);
       } catch (error) {
         if (address.form.applyServerError(error)) address.form.focusFirstInvalid();
         else ctx.showError(error);

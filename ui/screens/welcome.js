@@ -1,6 +1,6 @@
 // First run: real marketplace or practice. The real one's address hides under Advanced.
 import { h, busy, screenTitle } from "../lib/dom.js";
-import { baseUrlForm } from "../lib/base-url.js";
+import { baseUrlForm, sendAddress } from "../lib/base-url.js";
 
 export function renderWelcome(ctx) {
   const address = baseUrlForm(ctx.session, ctx.info);
@@ -55,7 +55,10 @@ export function choiceCard(id, title, text) {
 async function choose(ctx, mode, liveBaseUrl, onFieldError = () => false) {
   ctx.clearError();
   try {
-    ctx.setSession(await ctx.api.chooseMode(mode, liveBaseUrl));
+    // A new address may sign a remembered real agent out: sendAddress asks first.
+    const view = await sendAddress(ctx.confirm, (confirmed) => ctx.api.chooseMode(mode, liveBaseUrl, confirmed));
+    if (!view) return; // the creator kept the saved address; what they typed stays
+    ctx.setSession(view);
     ctx.goHome();
   } catch (error) {
     if (!onFieldError(error)) ctx.showError(error);
