@@ -3,11 +3,13 @@
 //! `{code, message, field?, problems?, retry_after_secs?, detail?}`.
 
 use std::error::Error as _;
+use std::time::{Duration, SystemTime};
 
-use serde::ser::{Serialize, SerializeStruct, Serializer};
+use time::macros::format_description;
+use time::PrimitiveDateTime;
 
 use crate::models::Timestamp;
-use crate::validate::ValidationErrors;
+use crate::validate::{FieldError, ValidationErrors};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -99,7 +101,8 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::Invalid(_) | ApiError::Rejected { .. } => "invalid_input",
-            ApiError::NotSignedIn | ApiError::Unauthorized { .. } => "unauthorized",
+            ApiError::NotSignedIn => "not_signed_in",
+            ApiError::Unauthorized { .. } => "unauthorized",
             ApiError::Forbidden { .. } => "forbidden",
             ApiError::NotFound { .. } => "not_found",
             ApiError::RateLimited { .. } => "rate_limited",
@@ -175,12 +178,14 @@ impl ApiError {
             401 => ApiError::Unauthorized { server_message },
             403 => ApiError::Forbidden { server_message },
             404 => ApiError::NotFound { server_message },
-            429 => ApiError::RateLimited {
-                retry_after_secs: header_number(headers, "retry-after"),
-                reset_at: header_number(headers, "x-ratelimit-reset")
-                    .and_then(|s| i64::try_from(s).ok())
-                    .and_then(Timestamp::from_unix),
-            },
+            429 => {
+                let now = SystemTime::now();
+                ApiError::RateLimited {
+                    retry_after_secs: retry_after_secs(headers, now),
+                    reset_at: header_text(headers, "x-ratelimit-reset")
+                        .and_then(|value| parse_rate_limit_reset(value, now)),
+                }
+            }
             500..=599 => ApiError::Server { status },
             _ => ApiError::UnexpectedResponse {
                 status,
@@ -227,8 +232,71 @@ impl From<ValidationErrors> for ApiError {
     }
 }
 
-fn header_number(headers: &reqwest::header::HeaderMap, name: &str) -> Option<u64> {
-    headers.get(name)?.to_str().ok()?.trim().parse().ok()
+/// The longest a 429 may keep this app from calling Atelier. The server's window is one
+/// fixed hour, so it never asks for more than 3600 s; an hour on top absorbs clocks that
+/// disagree. Anything longer is a broken or hostile answer, and obeying it would leave the
+/// creator without new orders for days (or, added to a time, overflow it).
+pub const LONGEST_RATE_LIMIT_WAIT: Duration = Duration::from_secs(2 * 3600);
+
+fn header_text<'h>(headers: &'h reqwest::header::HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name)?.to_str().ok()
+}
+
+fn retry_after_secs(headers: &reqwest::header::HeaderMap, now: SystemTime) -> Option<u64> {
+    let value = header_text(headers, "retry-after")?;
+    // An HTTP date is the server's clock; measuring it from the server's own `Date` keeps a
+    // wrong clock on this computer from stretching or cutting the wait.
+    let reference = header_text(headers, "date")
+        .and_then(parse_http_date)
+        .unwrap_or(now);
+    parse_retry_after(value, reference)
+}
+
+/// `Retry-After` as seconds to wait from `reference` (when the answer was sent): either
+/// delta-seconds or an HTTP date (IMF-fixdate), at most [`LONGEST_RATE_LIMIT_WAIT`]. A date
+/// already past means "now" (0). Anything else (negative, fractional, garbage) is `None`,
+/// as if the header were absent.
+pub fn parse_retry_after(value: &str, reference: SystemTime) -> Option<u64> {
+    let value = value.trim();
+    let longest = LONGEST_RATE_LIMIT_WAIT.as_secs();
+    if let Some(secs) = delta_seconds(value) {
+        return Some(secs.min(longest));
+    }
+    let at = parse_http_date(value)?;
+    let wait = at.duration_since(reference).unwrap_or_default();
+    Some(wait.as_secs().min(longest))
+}
+
+/// `X-RateLimit-Reset` (Unix seconds), no later than [`LONGEST_RATE_LIMIT_WAIT`] after
+/// `now`. Negative or garbage is `None`.
+pub fn parse_rate_limit_reset(value: &str, now: SystemTime) -> Option<Timestamp> {
+    let unix = delta_seconds(value.trim())?;
+    let latest = now
+        .checked_add(LONGEST_RATE_LIMIT_WAIT)
+        .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+        .map_or(u64::MAX, |d| d.as_secs());
+    Timestamp::from_unix(i64::try_from(unix.min(latest)).ok()?)
+}
+
+/// Digits only (`u64::from_str` would also take a leading `+`). Too many digits to fit is
+/// still a valid, absurdly long wait, so it saturates rather than failing.
+fn delta_seconds(value: &str) -> Option<u64> {
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(value.parse().unwrap_or(u64::MAX))
+}
+
+/// An IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the only form HTTP servers send today.
+fn parse_http_date(value: &str) -> Option<SystemTime> {
+    let format = format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    let at = PrimitiveDateTime::parse(value.trim(), &format)
+        .ok()?
+        .assume_utc();
+    let secs = u64::try_from(at.unix_timestamp()).ok()?;
+    SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(secs))
 }
 
 /// Which form field a server message is about. The real server names fields either by
@@ -269,39 +337,69 @@ pub fn field_named_in(message: &str) -> Option<&'static str> {
     found
 }
 
-/// The `{code, message}` shape of every error on its way to the page, for the error types
-/// that carry nothing more.
-pub fn serialize_code_and_message<S: Serializer>(
-    s: S,
-    code: &str,
-    message: &str,
-) -> Result<S::Ok, S::Error> {
-    let mut out = s.serialize_struct("Error", 2)?;
-    out.serialize_field("code", code)?;
-    out.serialize_field("message", message)?;
-    out.end()
+/// What the page receives from any failed command, whichever error enum it came from:
+/// `{code, message, field?, problems?, retry_after_secs?, detail?}` (docs/commands.md).
+#[derive(Debug, Default, serde::Serialize)]
+pub struct ErrorView<'a> {
+    pub code: &'a str,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problems: Option<&'a [FieldError]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after_secs: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<&'a str>,
 }
 
-impl Serialize for ApiError {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut out = s.serialize_struct("ApiError", 6)?;
-        out.serialize_field("code", self.code())?;
-        out.serialize_field("message", &self.to_string())?;
-        if let Some(field) = self.field() {
-            out.serialize_field("field", field)?;
+/// An error the page can branch on: a stable code, plain words, and what else applies.
+pub trait PageError: std::fmt::Display {
+    fn code(&self) -> &'static str;
+
+    fn view(&self) -> ErrorView<'_> {
+        ErrorView {
+            code: self.code(),
+            message: self.to_string(),
+            ..ErrorView::default()
         }
-        if let ApiError::Invalid(errors) = self {
-            out.serialize_field("problems", &errors.problems)?;
-        }
-        if let Some(secs) = self.retry_after_secs() {
-            out.serialize_field("retry_after_secs", &secs)?;
-        }
-        if let Some(detail) = self.detail() {
-            out.serialize_field("detail", detail)?;
-        }
-        out.end()
     }
 }
+
+/// Serialises each listed type through its [`PageError::view`]: one shape for every
+/// error the page can receive.
+#[macro_export]
+macro_rules! serialize_as_page_error {
+    ($($error:ty),+ $(,)?) => {$(
+        impl serde::Serialize for $error {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                serde::Serialize::serialize(&$crate::error::PageError::view(self), s)
+            }
+        }
+    )+};
+}
+
+impl PageError for ApiError {
+    fn code(&self) -> &'static str {
+        ApiError::code(self)
+    }
+
+    fn view(&self) -> ErrorView<'_> {
+        ErrorView {
+            code: ApiError::code(self),
+            message: self.to_string(),
+            field: self.field(),
+            problems: match self {
+                ApiError::Invalid(errors) => Some(errors.problems.as_slice()),
+                _ => None,
+            },
+            retry_after_secs: self.retry_after_secs(),
+            detail: self.detail(),
+        }
+    }
+}
+
+serialize_as_page_error!(ApiError);
 
 #[cfg(test)]
 mod tests {
@@ -349,6 +447,79 @@ mod tests {
             unreachable!()
         };
         assert_eq!(reset_at.unwrap().unix(), 1_764_460_800);
+    }
+
+    fn wait_asked_by(headers: &[(&'static str, &str)]) -> Option<u64> {
+        answer(429, headers, json!({"success": false})).retry_after_secs()
+    }
+
+    const SERVER_NOW: &str = "Sun, 30 Nov 2025 12:00:00 GMT";
+
+    #[test]
+    fn an_absurd_retry_after_is_cut_to_two_hours() {
+        for absurd in ["18446744073709551615", "100000000000", "99999999999999999999999999"] {
+            assert_eq!(wait_asked_by(&[("retry-after", absurd)]), Some(7200), "{absurd}");
+        }
+        assert_eq!(wait_asked_by(&[("retry-after", "3600")]), Some(3600));
+        assert_eq!(wait_asked_by(&[("retry-after", "0")]), Some(0));
+    }
+
+    #[test]
+    fn a_negative_or_garbled_retry_after_counts_as_not_given() {
+        for garbage in ["-5", "+60", "1.5", "soon", "", "60 s", "0x10", "Sun, 30 Nov 2025"] {
+            assert_eq!(wait_asked_by(&[("retry-after", garbage)]), None, "{garbage:?}");
+        }
+    }
+
+    #[test]
+    fn a_retry_after_date_is_measured_from_the_servers_clock() {
+        let ten_minutes_on = [
+            ("date", SERVER_NOW),
+            ("retry-after", "Sun, 30 Nov 2025 12:10:00 GMT"),
+        ];
+        assert_eq!(wait_asked_by(&ten_minutes_on), Some(600));
+        let next_year = [
+            ("date", SERVER_NOW),
+            ("retry-after", "Mon, 30 Nov 2026 12:00:00 GMT"),
+        ];
+        assert_eq!(wait_asked_by(&next_year), Some(7200));
+    }
+
+    #[test]
+    fn a_retry_after_date_already_past_means_now() {
+        let past = [
+            ("date", SERVER_NOW),
+            ("retry-after", "Sun, 30 Nov 2025 11:00:00 GMT"),
+        ];
+        assert_eq!(wait_asked_by(&past), Some(0));
+        // Without the server's clock, this computer's: 1994 is long gone.
+        assert_eq!(
+            wait_asked_by(&[("retry-after", "Sun, 06 Nov 1994 08:49:37 GMT")]),
+            Some(0)
+        );
+    }
+
+    #[test]
+    fn a_reset_time_is_at_most_two_hours_away_and_garbage_is_ignored() {
+        let reset_named = |value: &str| {
+            let ApiError::RateLimited { reset_at, .. } =
+                answer(429, &[("x-ratelimit-reset", value)], json!({}))
+            else {
+                unreachable!()
+            };
+            reset_at.map(|r| r.unix())
+        };
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        for absurd in ["18446744073709551615", "99999999999"] {
+            let reset = reset_named(absurd).expect("an absurd reset is clamped, not dropped");
+            assert!(
+                (now + 7199..=now + 7201).contains(&reset),
+                "{absurd}: {reset} vs now {now}"
+            );
+        }
+        for garbage in ["-1", "tomorrow", "1.5e9", ""] {
+            assert_eq!(reset_named(garbage), None, "{garbage:?}");
+        }
     }
 
     #[test]

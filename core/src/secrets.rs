@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use secrecy::{ExposeSecret, SecretString};
-use serde::ser::{Serialize, Serializer};
 
 /// Where keys are kept. Calls may block (D-Bus round trips): run them off the async runtime.
 pub trait KeyStore: Send + Sync + 'static {
@@ -25,8 +24,8 @@ pub enum KeyringError {
     Failed { detail: String },
 }
 
-impl KeyringError {
-    pub fn code(&self) -> &'static str {
+impl crate::error::PageError for KeyringError {
+    fn code(&self) -> &'static str {
         match self {
             KeyringError::Unavailable { .. } => "keyring_unavailable",
             KeyringError::Locked => "keyring_locked",
@@ -35,11 +34,7 @@ impl KeyringError {
     }
 }
 
-impl Serialize for KeyringError {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        crate::error::serialize_code_and_message(s, self.code(), &self.to_string())
-    }
-}
+crate::serialize_as_page_error!(KeyringError);
 
 impl From<keyring::Error> for KeyringError {
     fn from(err: keyring::Error) -> Self {

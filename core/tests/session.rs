@@ -36,7 +36,7 @@ async fn a_registration_hands_over_its_key_even_when_settings_cannot_be_saved() 
         Arc::new(MemoryKeyring::new()),
     )
     .await;
-    session.choose_mode(Mode::Practice, None).await.unwrap();
+    session.choose_mode(Mode::Practice, None, false).await.unwrap();
 
     // From now on the settings file cannot be written: a folder stands where it goes.
     std::fs::remove_file(dir.join("settings.json")).unwrap();

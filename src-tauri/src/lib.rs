@@ -5,99 +5,129 @@
 pub mod commands;
 pub mod desktop;
 mod platform;
-mod tray;
+pub mod tray;
 pub mod watch;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use atelier_core::desk::{Desk, DeskConfig};
 use atelier_core::secrets::{KeyStore, OsKeyring};
-use atelier_core::session::{Session, SessionPaths};
-use tauri::{AppHandle, Builder, Manager, RunEvent, Runtime};
-
-use crate::watch::Watching;
+use tauri::{App, Builder, Manager, RunEvent, Runtime};
 
 /// The name the API key is filed under in the system keyring.
 pub const KEYRING_SERVICE: &str = "Atelier Desk";
 
-/// What differs between the real app and a test build of it.
+/// What differs between one start of the app and another: the real app, a start on login,
+/// or a test build on Tauri's mock runtime.
 pub struct Setup {
     pub keys: Arc<dyn KeyStore>,
     /// Where settings and app data go; the platform's app directories when `None`.
     pub data_root: Option<PathBuf>,
+    /// Open the window at start (not when started on login).
+    pub window: bool,
+    /// The parts that need a real desktop: the tray icon, and quitting on SIGTERM/SIGINT/SIGHUP.
+    pub desktop: Option<desktop::QuitSignals>,
 }
 
-impl Default for Setup {
-    fn default() -> Self {
+impl Setup {
+    /// The app as a creator starts it, from the menu (`background: false`) or on login.
+    pub fn installed(background: bool, quit_signals: desktop::QuitSignals) -> Setup {
         Setup {
             keys: Arc::new(OsKeyring::new(KEYRING_SERVICE)),
             data_root: None,
+            window: !background,
+            desktop: Some(quit_signals),
         }
     }
 }
 
-/// Registers everything the app needs on any runtime, so tests can build the same app on
-/// Tauri's mock runtime without a display.
-pub fn app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
-    // Keep in step with build.rs, which makes one permission per command.
+/// Every command of `commands::COMMANDS` (a macro: Tauri's handler is built by one).
+macro_rules! handler {
+    () => {
+        tauri::generate_handler![
+            crate::commands::app_info,
+            crate::commands::catalog,
+            crate::commands::check_form,
+            crate::commands::session,
+            crate::commands::choose_mode,
+            crate::commands::set_live_address,
+            crate::commands::dismiss_notice,
+            crate::commands::retry_keyring,
+            crate::commands::register,
+            crate::commands::sign_in,
+            crate::commands::sign_out,
+            crate::commands::profile,
+            crate::commands::update_profile,
+            crate::commands::set_payout_wallet,
+            crate::commands::reset_payout_wallet,
+            crate::commands::services,
+            crate::commands::create_service,
+            crate::commands::update_service,
+            crate::commands::deactivate_service,
+            crate::commands::watch_status,
+            crate::commands::orders,
+            crate::commands::check_now,
+            crate::commands::pause_watching,
+            crate::commands::resume_watching,
+            crate::commands::deliver,
+            crate::commands::guess_media_type,
+            crate::commands::simulate_order,
+            crate::commands::preferences,
+            crate::commands::set_preferences,
+            crate::commands::start_on_login,
+            crate::commands::set_start_on_login,
+            crate::commands::page_ready,
+        ]
+    };
+}
+pub(crate) use handler;
+
+/// Everything the app is, on any runtime: plugins, commands, and the start-up that opens
+/// the desk and hands it to them. `run()` and the tests build the app through here, so the
+/// tests see exactly the state the real app manages.
+pub fn run_app<R: Runtime>(builder: Builder<R>, setup: Setup) -> Builder<R> {
     builder
         .plugin(tauri_plugin_notification::init())
-        .invoke_handler(tauri::generate_handler![
-            commands::app_info,
-            commands::catalog,
-            commands::check_form,
-            commands::session,
-            commands::choose_mode,
-            commands::dismiss_notice,
-            commands::retry_keyring,
-            commands::register,
-            commands::sign_in,
-            commands::sign_out,
-            commands::profile,
-            commands::update_profile,
-            commands::set_payout_wallet,
-            commands::reset_payout_wallet,
-            commands::services,
-            commands::create_service,
-            commands::update_service,
-            commands::deactivate_service,
-            commands::watch_status,
-            commands::orders,
-            commands::check_now,
-            commands::pause_watching,
-            commands::resume_watching,
-            commands::deliver,
-            commands::guess_media_type,
-            commands::simulate_order,
-            commands::preferences,
-            commands::set_preferences,
-            commands::start_on_login,
-            commands::set_start_on_login,
-            commands::page_ready,
-        ])
+        .plugin(
+            tauri_plugin_autostart::Builder::new()
+                .args([desktop::BACKGROUND_ARG])
+                .build(),
+        )
+        .invoke_handler(crate::handler!())
+        .setup(move |app| {
+            start(app, setup)?;
+            Ok(())
+        })
 }
 
-/// Restores the session (settings, keyring, practice marketplace), hands it to the
-/// commands and starts watching for orders. Reading the keyring and starting the practice
-/// marketplace take milliseconds, and the page needs the session from its first call.
-pub fn init<R: Runtime>(app: &AppHandle<R>, setup: &Setup) -> tauri::Result<()> {
+/// Opens the window (first, so WebKit starts its processes while the session opens), the
+/// desk (settings, keyring, practice marketplace, watcher: milliseconds, and the page
+/// needs it from its first call), then the tray and the quit signals.
+fn start<R: Runtime>(app: &mut App<R>, setup: Setup) -> tauri::Result<()> {
+    desktop::trace("plugins ready");
+    if setup.window {
+        desktop::show_main_window(app.handle());
+        desktop::trace("window created");
+    }
     let (config_dir, data_dir) = match &setup.data_root {
         Some(root) => (root.clone(), root.clone()),
         None => (app.path().app_config_dir()?, app.path().app_data_dir()?),
     };
-    let paths = SessionPaths {
+    let desk = tauri::async_runtime::block_on(Desk::open(DeskConfig {
         settings_file: config_dir.join("settings.json"),
         practice_data: data_dir.join("practice-marketplace.json"),
-    };
-    let session = Arc::new(tauri::async_runtime::block_on(Session::open(
-        paths,
-        setup.keys.clone(),
-    )));
-    let watching = Arc::new(Watching::new(data_dir.join("watch")));
-    app.manage(session.clone());
-    app.manage(watching.clone());
-    let app = app.clone();
-    tauri::async_runtime::spawn(async move { watching.sync(&app, &session).await });
+        watch_dir: data_dir.join("watch"),
+        keys: setup.keys,
+    }));
+    watch::carry_news(app.handle(), &desk);
+    app.manage(desk);
+    desktop::trace("session open");
+    if let Some(quit_signals) = setup.desktop {
+        tray::install(app.handle())?;
+        desktop::trace("tray installed");
+        quit_signals.quit_app_on_arrival(app.handle());
+    }
     Ok(())
 }
 
@@ -107,62 +137,39 @@ pub fn run() {
     for (key, value) in platform::webkit_workarounds(|k| std::env::var(k).ok()) {
         std::env::set_var(key, value);
     }
-    let quit_signals = desktop::catch_quit_signals();
-    let background = desktop::started_in_background(std::env::args_os());
+    let setup = Setup::installed(
+        desktop::started_in_background(std::env::args_os()),
+        desktop::catch_quit_signals(),
+    );
     let context = tauri::generate_context!();
     let instance = desktop::instance_id(
         &context.config().identifier,
         desktop::data_home(|k| std::env::var(k).ok()).as_deref(),
     );
-    let setup = Setup::default();
     desktop::trace("main");
     // The single-instance plugin goes first: a second launch must hand over to the running
     // copy before anything else (keyring, practice marketplace, watcher) starts.
-    let builder = tauri::Builder::default()
-        .plugin(
-            tauri_plugin_single_instance::Builder::new()
-                .dbus_id(instance)
-                .callback(|app, _args, _cwd| desktop::show_main_window(app))
-                .build(),
-        )
-        .plugin(
-            tauri_plugin_autostart::Builder::new()
-                .args([desktop::BACKGROUND_ARG])
-                .build(),
-        );
-    app(builder)
-        .setup(move |app| {
-            desktop::trace("plugins ready");
-            // The window is not in the config's start-up list: a start on login keeps it
-            // closed until the creator opens it from the tray, the menu or a notification.
-            // It is made first so WebKit starts its processes while the session opens; the
-            // page cannot call a command before this function returns.
-            if !background {
-                desktop::show_main_window(app.handle());
-                desktop::trace("window created");
-            }
-            init(app.handle(), &setup)?;
-            desktop::trace("session open");
-            tray::install(app.handle())?;
-            desktop::trace("tray installed");
-            quit_signals.quit_app_on_arrival(app.handle());
-            Ok(())
-        })
+    let builder = tauri::Builder::default().plugin(
+        tauri_plugin_single_instance::Builder::new()
+            .dbus_id(instance)
+            .callback(|app, _args, _cwd| desktop::show_main_window(app))
+            .build(),
+    );
+    run_app(builder, setup)
         .build(context)
         .expect("Atelier Desk could not start its window")
-        .run(|app, event| {
+        .run(|app, event| match event {
             // Closing the window must not stop the watcher: only Quit (an explicit exit
             // code) ends the app.
-            match event {
-                RunEvent::ExitRequested {
-                    code: None, api, ..
-                } => api.prevent_exit(),
-                RunEvent::Exit => {
-                    let watching = app.state::<Arc<Watching>>().inner().clone();
-                    tauri::async_runtime::block_on(watching.stop());
+            RunEvent::ExitRequested {
+                code: None, api, ..
+            } => api.prevent_exit(),
+            RunEvent::Exit => {
+                if let Some(desk) = app.try_state::<Desk>() {
+                    tauri::async_runtime::block_on(desk.stop());
                 }
-                _ => {}
             }
+            _ => {}
         });
 }
 

@@ -21,15 +21,21 @@ struct Desk {
 }
 
 impl Desk {
+    /// The app as start-up builds it (`run_app` and its setup, as `run()` does), on the
+    /// mock runtime: no window of its own, no tray or signals, which need a real desktop.
     fn open(root: &Path, keys: &MemoryKeyring) -> Desk {
         let setup = Setup {
             keys: Arc::new(keys.clone()),
             data_root: Some(root.to_path_buf()),
+            window: false,
+            desktop: None,
         };
-        let app = crate::app(mock_builder())
+        let mut app = crate::run_app(mock_builder(), setup)
             .build(mock_context(noop_assets()))
             .expect("the app builds");
-        crate::init(app.handle(), &setup).expect("the session opens");
+        // Runs the setup hook, exactly as the event loop's first turn does in the real app.
+        #[allow(deprecated)]
+        app.run_iteration(|_, _| {});
         let window = WebviewWindowBuilder::new(&app, "main", Default::default())
             .build()
             .expect("a window");
@@ -260,7 +266,7 @@ fn each_mode_keeps_its_own_account_and_signing_out_forgets_the_key() {
     assert!(keyring.is_empty(), "the key left the keyring");
     assert_eq!(
         desk.call("profile", json!({})).unwrap_err()["code"],
-        "unauthorized"
+        "not_signed_in"
     );
 }
 
@@ -310,7 +316,7 @@ fn a_simulated_practice_order_is_announced_once() {
     );
     let err = desk.call("simulate_order", json!({})).unwrap_err();
     assert_eq!(
-        err["code"], "unauthorized",
+        err["code"], "not_signed_in",
         "a pretend client needs someone to order from"
     );
     desk.ok("register", json!({"form": agent_form()}));
@@ -374,4 +380,146 @@ fn a_simulated_practice_order_is_announced_once() {
     );
     let fresh = desk.ok("orders", json!({"refresh": true}));
     assert!(fresh["orders"][0]["review_deadline"].is_string(), "{fresh}");
+}
+
+/// The commands that, called on `window`, ask for state nobody manages, or are not served.
+fn commands_missing_their_state(window: &WebviewWindow<MockRuntime>) -> Vec<String> {
+    let mut broken = Vec::new();
+    for command in crate::commands::COMMANDS {
+        // Without the page's arguments: the state comes first in every command, so it is
+        // asked for before any argument is found missing.
+        let answer = get_ipc_response(
+            window,
+            InvokeRequest {
+                cmd: (*command).into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: InvokeBody::Json(json!({})),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        );
+        if let Err(error) = answer {
+            let text = error.to_string();
+            if text.contains("state not managed") || text.contains("not found") {
+                broken.push(format!("{command}: {text}"));
+            }
+        }
+    }
+    broken
+}
+
+#[test]
+fn every_command_finds_the_state_start_up_manages() {
+    let desk = Desk::open(&scratch("state"), &MemoryKeyring::new());
+    assert_eq!(
+        commands_missing_their_state(&desk.window),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn the_state_check_catches_an_app_that_skipped_start_up() {
+    // The same commands on an app whose start-up never ran: the check above must see it.
+    let app = mock_builder()
+        .invoke_handler(crate::handler!())
+        .build(mock_context(noop_assets()))
+        .unwrap();
+    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    let broken = commands_missing_their_state(&window);
+    assert!(
+        broken.iter().any(|b| b.starts_with("check_now:")),
+        "{broken:?}"
+    );
+}
+
+#[test]
+fn every_tray_entry_works_on_the_app_start_up_builds() {
+    use std::time::{Duration, Instant};
+
+    let desk = Desk::open(&scratch("tray"), &MemoryKeyring::new());
+    desk.ok("choose_mode", json!({"mode": "practice"}));
+    desk.ok("register", json!({"form": agent_form()}));
+    let handle = desk._app.handle();
+    for entry in crate::tray::ENTRIES {
+        if entry != crate::tray::QUIT {
+            crate::tray::on_menu(handle, entry);
+        }
+    }
+    // Pause was clicked once: the watcher says so, and Check now did not stop it.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let status = desk.ok("watch_status", json!({}));
+        if status["status"]["paused"] == true {
+            assert_eq!(status["status"]["running"], true, "{status}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "never paused: {status}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    crate::tray::on_menu(handle, crate::tray::PAUSE);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while desk.ok("watch_status", json!({}))["status"]["paused"] != false {
+        assert!(Instant::now() < deadline, "never resumed");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_new_live_address_needs_consent_and_signs_the_real_account_out() {
+    let root = scratch("address");
+    let keyring = MemoryKeyring::new();
+    let desk = Desk::open(&root, &keyring);
+    // A real account on a marketplace at one address (a sandbox stands in for it).
+    let server = tokio::runtime::Runtime::new().unwrap();
+    let marketplace = server
+        .block_on(atelier_core::sandbox::Sandbox::start(Default::default()))
+        .unwrap();
+    let first = marketplace.base_url();
+    let live = desk.ok("choose_mode", json!({"mode": "live", "liveBaseUrl": first}));
+    assert_eq!(live["live_base_url"], first.as_str());
+    let account = desk.ok("register", json!({"form": agent_form()}));
+    assert_eq!(keyring.len(), 1);
+
+    // Moving to another address is refused until the creator agrees, beside the field.
+    let other = "http://127.0.0.1:9/api/atelier";
+    let err = desk
+        .call("set_live_address", json!({"url": other}))
+        .unwrap_err();
+    assert_eq!(err["code"], "confirm_address_change");
+    assert_eq!(err["field"], "base_url");
+    let agent_id = account["agent_id"].as_str().unwrap();
+    assert!(err["message"].as_str().unwrap().contains(agent_id), "{err}");
+    let still = desk.ok("session", json!({}));
+    assert_eq!(
+        (still["signed_in"].clone(), still["live_base_url"].clone()),
+        (json!(true), json!(first))
+    );
+    // The same through choose_mode (the welcome screen's Advanced).
+    let err = desk
+        .call("choose_mode", json!({"mode": "live", "liveBaseUrl": other}))
+        .unwrap_err();
+    assert_eq!(err["code"], "confirm_address_change");
+
+    // Agreed: signed out, the key left the keyring, nothing watches any more.
+    let moved = desk.ok("set_live_address", json!({"url": other, "confirmed": true}));
+    assert_eq!(moved["signed_in"], false);
+    assert_eq!(moved["live_base_url"], other);
+    assert_eq!(moved["base_url"], other);
+    assert!(keyring.is_empty(), "the old address's key is gone");
+    assert_eq!(desk.ok("watch_status", json!({}))["status"], Value::Null);
+
+    // Saving the same address again is not a change and asks nothing.
+    desk.ok("set_live_address", json!({"url": other}));
+    // After a restart the app is still at the new address, signed out.
+    drop(desk);
+    let desk = Desk::open(&root, &keyring);
+    let view = desk.ok("session", json!({}));
+    assert_eq!(
+        (view["signed_in"].clone(), view["base_url"].clone()),
+        (json!(false), json!(other))
+    );
 }

@@ -1,6 +1,12 @@
 //! The tray icon: the app keeps watching for orders after its window is closed, and this
 //! is how the creator reaches it again, checks now, pauses, or quits for real.
+//!
+//! What a click does is [`on_menu`], a plain function of the app: the start-up test calls
+//! it for every entry on the app as start-up builds it, so a click can never ask for
+//! something start-up did not provide.
 
+use atelier_core::desk::Desk;
+use atelier_core::watcher::WatchStatus;
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
@@ -8,17 +14,23 @@ use tauri::{AppHandle, Manager, Runtime};
 
 use crate::desktop::show_main_window;
 
-use crate::watch::Watching;
-
 pub const OPEN: &str = "open";
 pub const CHECK_NOW: &str = "check-now";
 pub const PAUSE: &str = "pause";
 pub const QUIT: &str = "quit";
+/// Every entry, in menu order.
+pub const ENTRIES: [&str; 4] = [OPEN, CHECK_NOW, PAUSE, QUIT];
+
+const PAUSE_LABEL: &str = "Pause watching";
+const RESUME_LABEL: &str = "Resume watching";
 
 const TRAY_ICON: &[u8] = include_bytes!("../../icons/tray@2x.png");
 
+/// The entry whose label follows the watcher (Pause ↔ Resume).
+struct PauseEntry<R: Runtime>(MenuItem<R>);
+
 pub fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
-    let pause = MenuItem::with_id(app, PAUSE, "Pause watching", true, None::<&str>)?;
+    let pause = MenuItem::with_id(app, PAUSE, PAUSE_LABEL, true, None::<&str>)?;
     let menu = Menu::with_items(
         app,
         &[
@@ -29,27 +41,45 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
             &MenuItem::with_id(app, QUIT, "Quit", true, None::<&str>)?,
         ],
     )?;
-    let mut tray = TrayIconBuilder::with_id("atelier-desk")
+    app.manage(PauseEntry(pause));
+    TrayIconBuilder::with_id("atelier-desk")
         .tooltip("Atelier Desk")
-        .menu(&menu);
-    // The monochrome glyph reads on light and dark panels alike; the colour icon does not.
-    tray = tray
+        .menu(&menu)
+        // The monochrome glyph reads on light and dark panels alike; the colour icon does not.
         .icon(Image::from_bytes(TRAY_ICON)?)
-        .icon_as_template(true);
-    tray.on_menu_event(move |app, event| match event.id().as_ref() {
+        .icon_as_template(true)
+        .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
+        .build(app)?;
+    Ok(())
+}
+
+/// What clicking the entry `id` does.
+pub fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
+    let desk = || app.state::<Desk>().inner().clone();
+    match id {
         OPEN => show_main_window(app),
-        CHECK_NOW => app.state::<Watching>().check_now(),
+        CHECK_NOW => {
+            let desk = desk();
+            tauri::async_runtime::spawn(async move { desk.check_now().await });
+        }
+        // The label changes when the watcher says it paused (show_status), not before.
         PAUSE => {
-            let paused = app.state::<Watching>().toggle_pause();
-            let _ = pause.set_text(if paused {
-                "Resume watching"
-            } else {
-                "Pause watching"
-            });
+            let desk = desk();
+            tauri::async_runtime::spawn(async move { desk.toggle_pause().await });
         }
         QUIT => app.exit(0),
         _ => {}
-    })
-    .build(app)?;
-    Ok(())
+    }
+}
+
+/// Keeps Pause/Resume in step with the watcher, whoever paused it (the tray or the page).
+pub fn show_status<R: Runtime>(app: &AppHandle<R>, status: Option<&WatchStatus>) {
+    // No tray in a test build or where the desktop has none: nothing to relabel.
+    let Some(entry) = app.try_state::<PauseEntry<R>>() else {
+        return;
+    };
+    let paused = status.is_some_and(|s| s.paused);
+    let _ = entry
+        .0
+        .set_text(if paused { RESUME_LABEL } else { PAUSE_LABEL });
 }

@@ -1,36 +1,31 @@
-use atelier_core::forms::{self, ProfileForm};
+use atelier_core::forms::ProfileForm;
 use atelier_core::models::AgentProfile;
 use atelier_core::session::SessionError;
 
-use super::Desk;
+use super::DeskState;
 
 #[tauri::command]
-pub async fn profile(desk: Desk<'_>) -> Result<AgentProfile, SessionError> {
-    let (client, _) = desk.agent().await?;
-    Ok(client.profile().await?)
+pub async fn profile(desk: DeskState<'_>) -> Result<AgentProfile, SessionError> {
+    desk.profile().await
 }
 
 #[tauri::command]
 pub async fn update_profile(
-    desk: Desk<'_>,
+    desk: DeskState<'_>,
     form: ProfileForm,
 ) -> Result<AgentProfile, SessionError> {
-    let update = forms::profile_update(&form)?;
-    let (client, _) = desk.agent().await?;
-    Ok(client.update_profile(&update).await?)
+    desk.update_profile(&form).await
 }
 
 #[tauri::command]
 pub async fn set_payout_wallet(
-    desk: Desk<'_>,
+    desk: DeskState<'_>,
     wallet: String,
 ) -> Result<AgentProfile, SessionError> {
-    let (client, _) = desk.agent().await?;
-    Ok(client.set_payout_wallet(&wallet).await?)
+    desk.set_payout_wallet(&wallet).await
 }
 
 #[tauri::command]
-pub async fn reset_payout_wallet(desk: Desk<'_>) -> Result<AgentProfile, SessionError> {
-    let (client, _) = desk.agent().await?;
-    Ok(client.reset_payout_wallet().await?)
+pub async fn reset_payout_wallet(desk: DeskState<'_>) -> Result<AgentProfile, SessionError> {
+    desk.reset_payout_wallet().await
 }

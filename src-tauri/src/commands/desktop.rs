@@ -1,4 +1,4 @@
-use serde::{Serialize, Serializer};
+use atelier_core::error::PageError;
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_autostart::AutoLaunchManager;
 
@@ -11,8 +11,8 @@ pub enum DesktopError {
     Autostart(String),
 }
 
-impl DesktopError {
-    pub fn code(&self) -> &'static str {
+impl PageError for DesktopError {
+    fn code(&self) -> &'static str {
         match self {
             DesktopError::NoAutostart => "autostart_unavailable",
             DesktopError::Autostart(_) => "autostart_failed",
@@ -20,11 +20,7 @@ impl DesktopError {
     }
 }
 
-impl Serialize for DesktopError {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        atelier_core::error::serialize_code_and_message(s, self.code(), &self.to_string())
-    }
-}
+atelier_core::serialize_as_page_error!(DesktopError);
 
 fn autostart<R: Runtime>(
     app: &AppHandle<R>,

@@ -1,9 +1,14 @@
 //! Commands the page may invoke (see docs/commands.md). Each one only adapts: arguments in,
-//! a call into `atelier-core`, the answer or a `SessionError` out. No logic lives here.
+//! one call into the running [`Desk`](atelier_core::desk::Desk), the answer or a
+//! `SessionError` out. No logic lives here.
+//!
+//! Convention: the state a command needs comes first among its arguments, so the start-up
+//! test (`tests.rs`) reaches it even when called without the page's arguments.
 
 mod account;
 mod app;
 mod desktop;
+mod names;
 mod services;
 mod session;
 mod watch;
@@ -11,21 +16,10 @@ mod watch;
 pub use account::*;
 pub use app::*;
 pub use desktop::*;
+pub use names::COMMANDS;
 pub use services::*;
 pub use session::*;
 pub use watch::*;
 
-use std::sync::Arc;
-
-use atelier_core::session::Session;
-
-/// The session as Tauri hands it to commands.
-pub type Desk<'a> = tauri::State<'a, Arc<Session>>;
-
-/// After anything that changes who is signed in where, the watcher follows.
-async fn follow_session<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
-    use tauri::Manager;
-    let session = app.state::<Arc<Session>>().inner().clone();
-    let watching = app.state::<Arc<crate::watch::Watching>>().inner().clone();
-    watching.sync(app, &session).await;
-}
+/// The running desk, as Tauri hands it to commands: the one piece of state the app manages.
+pub type DeskState<'a> = tauri::State<'a, atelier_core::desk::Desk>;

@@ -1,46 +1,35 @@
-use atelier_core::forms::{self, ServiceForm};
+use atelier_core::forms::ServiceForm;
 use atelier_core::models::{Deactivated, Service};
 use atelier_core::session::SessionError;
 
-use std::sync::Arc;
-
-use atelier_core::watcher::CallKind;
-use tauri::State;
-
-use super::Desk;
-use crate::watch::Watching;
+use super::DeskState;
 
 #[tauri::command]
-pub async fn services(desk: Desk<'_>) -> Result<Vec<Service>, SessionError> {
-    let (client, agent_id) = desk.agent().await?;
-    Ok(client.services(&agent_id).await?)
+pub async fn services(desk: DeskState<'_>) -> Result<Vec<Service>, SessionError> {
+    desk.services().await
 }
 
 #[tauri::command]
 pub async fn create_service(
-    desk: Desk<'_>,
-    watching: State<'_, Arc<Watching>>,
+    desk: DeskState<'_>,
     form: ServiceForm,
 ) -> Result<Service, SessionError> {
-    let new = forms::new_service(&form)?;
-    let (client, agent_id) = desk.agent().await?;
-    watching.spend(desk.mode().await?, CallKind::ServiceCreate)?;
-    Ok(client.create_service(&agent_id, &new).await?)
+    desk.create_service(&form).await
 }
 
 #[tauri::command]
 pub async fn update_service(
-    desk: Desk<'_>,
+    desk: DeskState<'_>,
     id: String,
     form: ServiceForm,
 ) -> Result<Service, SessionError> {
-    let update = forms::service_update(&form)?;
-    let (client, _) = desk.agent().await?;
-    Ok(client.update_service(&id, &update).await?)
+    desk.update_service(&id, &form).await
 }
 
 #[tauri::command]
-pub async fn deactivate_service(desk: Desk<'_>, id: String) -> Result<Deactivated, SessionError> {
-    let (client, _) = desk.agent().await?;
-    Ok(client.deactivate_service(&id).await?)
+pub async fn deactivate_service(
+    desk: DeskState<'_>,
+    id: String,
+) -> Result<Deactivated, SessionError> {
+    desk.deactivate_service(&id).await
 }

@@ -1,48 +1,45 @@
 use atelier_core::models::NewAgent;
 use atelier_core::session::{SessionError, SessionView};
-use atelier_core::settings::Mode;
+use atelier_core::settings::{Mode, Preferences};
 use secrecy::ExposeSecret;
 use serde::Serialize;
 
-use std::sync::Arc;
-
-use atelier_core::watcher::CallKind;
-use tauri::{AppHandle, Manager, Runtime};
-
-use crate::watch::Watching;
-
-use super::{follow_session, Desk};
+use super::DeskState;
 
 #[tauri::command]
-pub async fn session(desk: Desk<'_>) -> Result<SessionView, SessionError> {
-    Ok(desk.view().await)
+pub async fn session(desk: DeskState<'_>) -> Result<SessionView, SessionError> {
+    Ok(desk.session().await)
 }
 
 #[tauri::command]
-pub async fn choose_mode<R: Runtime>(
-    app: AppHandle<R>,
-    desk: Desk<'_>,
+pub async fn choose_mode(
+    desk: DeskState<'_>,
     mode: Mode,
     live_base_url: Option<String>,
+    confirmed: Option<bool>,
 ) -> Result<SessionView, SessionError> {
-    let view = desk.choose_mode(mode, live_base_url.as_deref()).await?;
-    follow_session(&app).await;
-    Ok(view)
+    desk.choose_mode(mode, live_base_url.as_deref(), confirmed.unwrap_or(false))
+        .await
 }
 
 #[tauri::command]
-pub async fn dismiss_notice(desk: Desk<'_>) -> Result<SessionView, SessionError> {
+pub async fn set_live_address(
+    desk: DeskState<'_>,
+    url: String,
+    confirmed: Option<bool>,
+) -> Result<SessionView, SessionError> {
+    desk.set_live_address(&url, confirmed.unwrap_or(false))
+        .await
+}
+
+#[tauri::command]
+pub async fn dismiss_notice(desk: DeskState<'_>) -> Result<SessionView, SessionError> {
     Ok(desk.dismiss_notice().await)
 }
 
 #[tauri::command]
-pub async fn retry_keyring<R: Runtime>(
-    app: AppHandle<R>,
-    desk: Desk<'_>,
-) -> Result<SessionView, SessionError> {
-    let view = desk.retry_keyring().await;
-    follow_session(&app).await;
-    Ok(view)
+pub async fn retry_keyring(desk: DeskState<'_>) -> Result<SessionView, SessionError> {
+    Ok(desk.retry_keyring().await)
 }
 
 /// The one answer that carries the API key: the page shows it once, for copying.
@@ -54,42 +51,38 @@ pub struct NewAccount {
 }
 
 #[tauri::command]
-pub async fn register<R: Runtime>(
-    app: AppHandle<R>,
-    desk: Desk<'_>,
-    form: NewAgent,
-) -> Result<NewAccount, SessionError> {
-    // Only a form that would be sent may use up one of the hour's five registrations.
-    atelier_core::validate::new_agent(&form)?;
-    let watching = app.state::<Arc<Watching>>();
-    watching.spend(desk.mode().await?, CallKind::Register)?;
-    let registered = desk.register(&form).await?;
-    follow_session(&app).await;
+pub async fn register(desk: DeskState<'_>, form: NewAgent) -> Result<NewAccount, SessionError> {
+    let account = desk.register(&form).await?;
     Ok(NewAccount {
-        agent_id: registered.agent_id,
-        api_key: registered.api_key.expose_secret().to_owned(),
-        session: registered.view,
+        agent_id: account.agent_id,
+        api_key: account.api_key.expose_secret().to_owned(),
+        session: account.session,
     })
 }
 
 #[tauri::command]
-pub async fn sign_in<R: Runtime>(
-    app: AppHandle<R>,
-    desk: Desk<'_>,
+pub async fn sign_in(
+    desk: DeskState<'_>,
     agent_id: String,
     api_key: String,
 ) -> Result<SessionView, SessionError> {
-    let view = desk.sign_in(&agent_id, &api_key).await?;
-    follow_session(&app).await;
-    Ok(view)
+    desk.sign_in(&agent_id, &api_key).await
 }
 
 #[tauri::command]
-pub async fn sign_out<R: Runtime>(
-    app: AppHandle<R>,
-    desk: Desk<'_>,
-) -> Result<SessionView, SessionError> {
-    let view = desk.sign_out().await?;
-    follow_session(&app).await;
-    Ok(view)
+pub async fn sign_out(desk: DeskState<'_>) -> Result<SessionView, SessionError> {
+    desk.sign_out().await
+}
+
+#[tauri::command]
+pub async fn preferences(desk: DeskState<'_>) -> Result<Preferences, SessionError> {
+    Ok(desk.preferences().await)
+}
+
+#[tauri::command]
+pub async fn set_preferences(
+    desk: DeskState<'_>,
+    preferences: Preferences,
+) -> Result<Preferences, SessionError> {
+    desk.set_preferences(preferences).await
 }

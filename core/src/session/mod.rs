@@ -2,21 +2,23 @@
 //! the signed-in agent, and the key's trip between the keyring and the client.
 //!
 //! Each mode keeps its own account (agent id in the settings, key in the keyring under a
-//! mode-specific name), so switching to Practice and back never signs anyone out.
+//! mode-specific name), so switching to Practice and back never signs anyone out. The real
+//! account belongs to one address: moving to another signs it out, so the key never
+//! travels to a server it was not issued by.
+
+mod practice;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use secrecy::SecretString;
-use serde::ser::{Serialize, Serializer};
 use tokio::sync::Mutex;
 
 use crate::base_url::{BaseUrl, DEFAULT_BASE_URL};
 use crate::client::AtelierClient;
-use crate::error::ApiError;
-use crate::models::{mask_key, NewAgent, Order};
-use crate::sandbox::simulate;
-use crate::sandbox::{Sandbox, SandboxConfig};
+use crate::error::{ApiError, ErrorView, PageError};
+use crate::models::{mask_key, NewAgent};
+use crate::sandbox::Sandbox;
 use crate::secrets::{account_name, KeyStore, KeyringError};
 use crate::settings::{Mode, Preferences, Settings, SettingsFile};
 use crate::validate::{self, ValidationErrors};
@@ -78,6 +80,14 @@ pub struct SessionView {
     pub notice: Option<String>,
 }
 
+/// One agent on one marketplace: what a watcher watches. Any change means another watcher.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub mode: Mode,
+    pub base_url: String,
+    pub agent_id: String,
+}
+
 /// A fresh registration: the key is handed out once, to be shown once.
 pub struct Registered {
     pub agent_id: String,
@@ -101,10 +111,12 @@ pub enum SessionError {
     NotPractice,
     #[error("Create a service first: a pretend client needs something to order.")]
     NoService,
+    #[error("Your Atelier account ({agent_id}) belongs to the address you use now. Moving to another address signs it out here, and Atelier Desk will not send its key to the new address. To sign in there you will need an agent ID and API key from that marketplace.")]
+    ConfirmAddressChange { agent_id: String },
 }
 
-impl SessionError {
-    pub fn code(&self) -> &'static str {
+impl PageError for SessionError {
+    fn code(&self) -> &'static str {
         match self {
             SessionError::Api(e) => e.code(),
             SessionError::Keyring(e) => e.code(),
@@ -113,23 +125,34 @@ impl SessionError {
             SessionError::Practice(_) => "practice_failed",
             SessionError::NotPractice => "not_practice",
             SessionError::NoService => "no_service",
+            SessionError::ConfirmAddressChange { .. } => "confirm_address_change",
+        }
+    }
+
+    fn view(&self) -> ErrorView<'_> {
+        match self {
+            SessionError::Api(e) => e.view(),
+            SessionError::Keyring(e) => e.view(),
+            SessionError::ConfirmAddressChange { .. } => ErrorView {
+                code: self.code(),
+                message: self.to_string(),
+                field: Some("base_url"),
+                ..ErrorView::default()
+            },
+            other => ErrorView {
+                code: other.code(),
+                message: other.to_string(),
+                ..ErrorView::default()
+            },
         }
     }
 }
+
+crate::serialize_as_page_error!(SessionError);
 
 impl From<ValidationErrors> for SessionError {
     fn from(errors: ValidationErrors) -> Self {
         SessionError::Api(ApiError::Invalid(errors))
-    }
-}
-
-impl Serialize for SessionError {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            SessionError::Api(e) => e.serialize(s),
-            SessionError::Keyring(e) => e.serialize(s),
-            other => crate::error::serialize_code_and_message(s, other.code(), &other.to_string()),
-        }
     }
 }
 
@@ -164,28 +187,77 @@ impl Session {
     }
 
     /// Switches to `mode`; for the real marketplace, `live_base_url` (when given) is the
-    /// address chosen under Advanced, checked before anything is saved.
+    /// address chosen under Advanced, checked before anything is saved. A different address
+    /// while a real account is remembered needs `confirmed` (see [`Session::set_live_address`]).
     pub async fn choose_mode(
         &self,
         mode: Mode,
         live_base_url: Option<&str>,
+        confirmed: bool,
     ) -> Result<SessionView, SessionError> {
         let mut state = self.state.lock().await;
         let mut settings = state.settings.clone();
-        settings.mode = Some(mode);
         if let Some(url) = live_base_url {
-            let url = url.trim();
-            settings.live_base_url = if url.is_empty() || url == DEFAULT_BASE_URL {
-                None
-            } else {
-                let checked = BaseUrl::parse(url)
-                    .map_err(|e| ValidationErrors::single("base_url", e.to_string()))?;
-                Some(checked.to_string())
-            };
+            settings = self.move_live_account(settings, url, confirmed).await?;
         }
+        settings.mode = Some(mode);
         self.save(&mut state, settings)?;
         self.activate(&mut state, mode).await?;
         Ok(self.view_of(&state))
+    }
+
+    /// Saves the real marketplace's address. The remembered real account was issued by the
+    /// old address: unless the creator `confirmed` they want to leave it, nothing changes;
+    /// if they did, it is signed out (its key leaves the keyring) before anything talks to
+    /// the new address.
+    pub async fn set_live_address(
+        &self,
+        url: &str,
+        confirmed: bool,
+    ) -> Result<SessionView, SessionError> {
+        let mut state = self.state.lock().await;
+        let settings = state.settings.clone();
+        let settings = self.move_live_account(settings, url, confirmed).await?;
+        if settings == state.settings {
+            return Ok(self.view_of(&state));
+        }
+        self.save(&mut state, settings)?;
+        if state.settings.mode == Some(Mode::Live) {
+            self.activate(&mut state, Mode::Live).await?;
+        }
+        Ok(self.view_of(&state))
+    }
+
+    /// `settings` with the real marketplace at `url`; if that is a new address and a real
+    /// account is remembered, without it (and without its key in the keyring).
+    async fn move_live_account(
+        &self,
+        mut settings: Settings,
+        url: &str,
+        confirmed: bool,
+    ) -> Result<Settings, SessionError> {
+        let url = url.trim();
+        let wanted = if url.is_empty() || url == DEFAULT_BASE_URL {
+            None
+        } else {
+            let checked = BaseUrl::parse(url)
+                .map_err(|e| ValidationErrors::single("base_url", e.to_string()))?;
+            Some(checked.to_string()).filter(|u| u != DEFAULT_BASE_URL)
+        };
+        if wanted == settings.live_base_url {
+            return Ok(settings);
+        }
+        if let Some(agent_id) = settings.live.agent_id.clone() {
+            if !confirmed {
+                return Err(SessionError::ConfirmAddressChange { agent_id });
+            }
+            let keys = self.keys.clone();
+            let account = account_name(Mode::Live.as_str(), &agent_id);
+            blocking(move || keys.remove(&account)).await?;
+            settings.live.agent_id = None;
+        }
+        settings.live_base_url = wanted;
+        Ok(settings)
     }
 
     /// Registers a new agent in the active mode, keeps its key in the keyring and signs in.
@@ -298,6 +370,19 @@ impl Session {
         }
     }
 
+    /// Who is signed in where, for the watcher: `None` when nobody is.
+    pub async fn target(&self) -> Option<(Target, AtelierClient)> {
+        let state = self.state.lock().await;
+        let client = state.client.clone()?;
+        let agent = state.agent.as_ref().filter(|_| client.is_signed_in())?;
+        let target = Target {
+            mode: state.settings.mode?,
+            base_url: client.base_url().to_string(),
+            agent_id: agent.agent_id.clone(),
+        };
+        Some((target, client))
+    }
+
     /// The active mode, for everything that is counted per marketplace.
     pub async fn mode(&self) -> Result<Mode, SessionError> {
         self.state
@@ -316,29 +401,6 @@ impl Session {
             .practice
             .as_ref()
             .map(Sandbox::base_url)
-    }
-
-    /// Practice mode only: a pretend client pays for `service_id` (or the newest service).
-    pub async fn simulate_order(
-        &self,
-        service_id: Option<&str>,
-        brief: Option<&str>,
-    ) -> Result<Order, SessionError> {
-        let base = self.practice_url().await.ok_or(SessionError::NotPractice)?;
-        let (client, agent_id) = self.agent().await?;
-        let service_id = match service_id {
-            Some(id) => id.to_owned(),
-            None => client
-                .services(&agent_id)
-                .await?
-                .first()
-                .map(|s| s.id.clone())
-                .ok_or(SessionError::NoService)?,
-        };
-        let brief = brief.map(str::to_owned).unwrap_or_else(practice_brief);
-        simulate::paid_order(&base, &service_id, &brief)
-            .await
-            .map_err(SessionError::Api)
     }
 
     pub async fn preferences(&self) -> Preferences {
@@ -364,6 +426,14 @@ impl Session {
 
     /// Connects to `mode`'s marketplace and restores its account from the keyring.
     async fn activate(&self, state: &mut State, mode: Mode) -> Result<(), SessionError> {
+        let client = self.connect(state, mode).await?;
+        let client = self.restore_account(state, mode, client).await;
+        state.client = Some(client);
+        Ok(())
+    }
+
+    /// A client for `mode`'s marketplace, not signed in; starts the practice one if needed.
+    async fn connect(&self, state: &mut State, mode: Mode) -> Result<AtelierClient, SessionError> {
         let base = match mode {
             Mode::Live => {
                 state.practice = None;
@@ -372,70 +442,72 @@ impl Session {
             }
             Mode::Practice => {
                 if state.practice.is_none() {
-                    let config = SandboxConfig {
-                        data_file: Some(self.practice_data.clone()),
-                        ..Default::default()
-                    };
-                    let sandbox = Sandbox::start(config)
-                        .await
-                        .map_err(|e| SessionError::Practice(e.to_string()))?;
-                    state.practice = Some(sandbox);
+                    state.practice = Some(practice::start(&self.practice_data).await?);
                 }
-                let url = state
-                    .practice
-                    .as_ref()
-                    .map(Sandbox::base_url)
-                    .unwrap_or_default();
-                BaseUrl::parse(&url).map_err(|e| SessionError::Practice(e.to_string()))?
+                match &state.practice {
+                    Some(sandbox) => practice::base_url(sandbox)?,
+                    None => unreachable!("started just above"),
+                }
             }
         };
-        let mut client = AtelierClient::new(base)?;
+        Ok(AtelierClient::new(base)?)
+    }
+
+    /// Signs `client` in as `mode`'s remembered agent: with a key the keyring refused earlier
+    /// (trying to save it again), or with the keyring's. Problems are kept in `state`.
+    async fn restore_account(
+        &self,
+        state: &mut State,
+        mode: Mode,
+        client: AtelierClient,
+    ) -> AtelierClient {
         state.agent = None;
         state.keyring_problem = None;
-        if let Some(agent_id) = state.settings.account(mode).agent_id.clone() {
-            let keys = self.keys.clone();
-            let account = account_name(mode.as_str(), &agent_id);
-            let unsaved = state
-                .unsaved
-                .take()
-                .filter(|u| u.mode == mode && u.agent_id == agent_id);
-            match unsaved {
-                // A key the keyring refused earlier: try to save it again.
-                Some(pending) => {
-                    let key = pending.key.clone();
-                    let saved = blocking(move || keys.write(&account, &key)).await;
-                    state.agent = Some(SignedIn {
-                        agent_id,
-                        key_hint: hint(&pending.key),
-                        saved: saved.is_ok(),
-                    });
-                    client = client.signed_in(pending.key.clone());
-                    if let Err(problem) = saved {
-                        state.keyring_problem = Some(problem);
-                        state.unsaved = Some(pending);
-                    }
-                }
-                None => match blocking(move || keys.read(&account)).await {
-                    Ok(Some(key)) => {
-                        state.agent = Some(SignedIn {
-                            agent_id,
-                            key_hint: hint(&key),
-                            saved: true,
-                        });
-                        client = client.signed_in(key);
-                    }
-                    Ok(None) => {
-                        state.notice = Some(
-                            "Your API key isn't in the keyring any more, so you're signed out. Sign in again with your saved key."
-                                .to_owned(),
-                        );
-                    }
-                    Err(problem) => state.keyring_problem = Some(problem),
-                },
+        let Some(agent_id) = state.settings.account(mode).agent_id.clone() else {
+            return client;
+        };
+        let keys = self.keys.clone();
+        let account = account_name(mode.as_str(), &agent_id);
+        let unsaved = state
+            .unsaved
+            .take()
+            .filter(|u| u.mode == mode && u.agent_id == agent_id);
+        if let Some(pending) = unsaved {
+            let key = pending.key.clone();
+            let saved = blocking(move || keys.write(&account, &key)).await;
+            state.agent = Some(SignedIn {
+                agent_id,
+                key_hint: hint(&pending.key),
+                saved: saved.is_ok(),
+            });
+            let client = client.signed_in(pending.key.clone());
+            if let Err(problem) = saved {
+                state.keyring_problem = Some(problem);
+                state.unsaved = Some(pending);
+            }
+            return client;
+        }
+        match blocking(move || keys.read(&account)).await {
+            Ok(Some(key)) => {
+                state.agent = Some(SignedIn {
+                    agent_id,
+                    key_hint: hint(&key),
+                    saved: true,
+                });
+                client.signed_in(key)
+            }
+            Ok(None) => {
+                state.notice = Some(
+                    "Your API key isn't in the keyring any more, so you're signed out. Sign in again with your saved key."
+                        .to_owned(),
+                );
+                client
+            }
+            Err(problem) => {
+                state.keyring_problem = Some(problem);
+                client
             }
         }
-        state.client = Some(client);
-        Ok(())
     }
 
     /// Keeps a verified key: in the keyring when possible, always in the client. Never
@@ -498,21 +570,6 @@ impl Session {
             notice: state.notice.clone(),
         }
     }
-}
-
-/// Something a real client might ask for, so a rehearsal looks like the real thing.
-fn practice_brief() -> String {
-    const BRIEFS: [&str; 4] = [
-        "A cyberpunk-style avatar with neon accents, purple and teal, for my streaming profile.",
-        "Three product shots of a ceramic mug on a warm kitchen table, soft morning light.",
-        "A 15-second vertical promo for my bakery's new croissant, upbeat and bright.",
-        "A friendly mascot for a plant shop: a smiling cactus with a tiny watering can.",
-    ];
-    let pick = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos() as usize)
-        .unwrap_or_default();
-    BRIEFS[pick % BRIEFS.len()].to_owned()
 }
 
 fn hint(key: &SecretString) -> String {

@@ -1,0 +1,367 @@
+//! The running desk: everything Atelier Desk does while it runs, in one object the app
+//! shell only has to hold. It owns the session (mode, marketplace, signed-in agent), one
+//! rate-limit ledger per marketplace, the order watcher's life, the kept order list, and
+//! one stream of news for the page, the tray and the notifications.
+//!
+//! Every action that can change who is signed in where (mode, real-marketplace address,
+//! registration, sign-in, sign-out, keyring retry) ends by moving the watcher to match, so
+//! no caller has to remember to.
+
+mod inbox;
+mod ledgers;
+mod watching;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use secrecy::SecretString;
+use tokio::sync::{broadcast, Mutex};
+
+pub use inbox::Inbox;
+
+use crate::error::ApiError;
+use crate::forms::{self, ProfileForm, ServiceForm};
+use crate::models::{AgentProfile, Deactivated, Delivery, NewAgent, Order, Service};
+use crate::secrets::KeyStore;
+use crate::session::{Session, SessionError, SessionPaths, SessionView};
+use crate::settings::{Mode, Preferences};
+use crate::watcher::{CallKind, WatchEvent, WatchStatus};
+use inbox::KeptInbox;
+use ledgers::Ledgers;
+use watching::Running;
+
+/// Where the desk keeps things, and the keyring it uses.
+pub struct DeskConfig {
+    pub settings_file: PathBuf,
+    /// The practice marketplace's own database (sandbox keys only, nothing real).
+    pub practice_data: PathBuf,
+    /// Seen orders, queued deliveries and rate ledgers, one folder per mode and agent.
+    pub watch_dir: PathBuf,
+    pub keys: Arc<dyn KeyStore>,
+}
+
+/// Something happened: a watcher event, or (`event: None`) only a change of status. The
+/// status is the watcher's as of this news; `None` when nothing is being watched.
+#[derive(Debug, Clone)]
+pub struct News {
+    pub event: Option<WatchEvent>,
+    pub status: Option<WatchStatus>,
+}
+
+/// A fresh registration: the key, handed out once to be shown once, and the session now.
+pub struct NewAccount {
+    pub agent_id: String,
+    pub api_key: SecretString,
+    pub session: SessionView,
+}
+
+/// Cheap to clone: every clone is the same desk.
+#[derive(Clone)]
+pub struct Desk(Arc<Inner>);
+
+struct Inner {
+    session: Session,
+    ledgers: Ledgers,
+    watch_dir: PathBuf,
+    running: Mutex<Option<Running>>,
+    inbox: Arc<KeptInbox>,
+    news: broadcast::Sender<News>,
+}
+
+impl Desk {
+    /// Restores the last session (settings, keyring, practice marketplace) and starts
+    /// watching for its agent. Needs a tokio runtime.
+    pub async fn open(config: DeskConfig) -> Desk {
+        let paths = SessionPaths {
+            settings_file: config.settings_file,
+            practice_data: config.practice_data,
+        };
+        let (news, _) = broadcast::channel(64);
+        let desk = Desk(Arc::new(Inner {
+            session: Session::open(paths, config.keys).await,
+            ledgers: Ledgers::new(config.watch_dir.clone()),
+            watch_dir: config.watch_dir,
+            running: Mutex::new(None),
+            inbox: Arc::default(),
+            news,
+        }));
+        desk.follow_session().await;
+        desk
+    }
+
+    /// Every piece of news from now on. A receiver that falls far behind skips the oldest.
+    pub fn subscribe(&self) -> broadcast::Receiver<News> {
+        self.0.news.subscribe()
+    }
+
+    // --- Session -------------------------------------------------------------------------
+
+    pub async fn session(&self) -> SessionView {
+        self.0.session.view().await
+    }
+
+    pub async fn choose_mode(
+        &self,
+        mode: Mode,
+        live_base_url: Option<&str>,
+        confirmed: bool,
+    ) -> Result<SessionView, SessionError> {
+        let view = self
+            .0
+            .session
+            .choose_mode(mode, live_base_url, confirmed)
+            .await;
+        self.follow_session().await;
+        view
+    }
+
+    pub async fn set_live_address(
+        &self,
+        url: &str,
+        confirmed: bool,
+    ) -> Result<SessionView, SessionError> {
+        let view = self.0.session.set_live_address(url, confirmed).await;
+        self.follow_session().await;
+        view
+    }
+
+    pub async fn dismiss_notice(&self) -> SessionView {
+        self.0.session.dismiss_notice().await
+    }
+
+    pub async fn retry_keyring(&self) -> SessionView {
+        let view = self.0.session.retry_keyring().await;
+        self.follow_session().await;
+        view
+    }
+
+    /// Registers a new agent in the active mode. Only a form that would be sent may use up
+    /// one of the hour's registrations.
+    pub async fn register(&self, form: &NewAgent) -> Result<NewAccount, SessionError> {
+        crate::validate::new_agent(form)?;
+        self.spend(CallKind::Register).await?;
+        let registered = self.0.session.register(form).await?;
+        self.follow_session().await;
+        Ok(NewAccount {
+            agent_id: registered.agent_id,
+            api_key: registered.api_key,
+            session: self.session().await,
+        })
+    }
+
+    pub async fn sign_in(
+        &self,
+        agent_id: &str,
+        api_key: &str,
+    ) -> Result<SessionView, SessionError> {
+        let view = self.0.session.sign_in(agent_id, api_key).await;
+        self.follow_session().await;
+        view
+    }
+
+    pub async fn sign_out(&self) -> Result<SessionView, SessionError> {
+        let view = self.0.session.sign_out().await;
+        self.follow_session().await;
+        view
+    }
+
+    pub async fn preferences(&self) -> Preferences {
+        self.0.session.preferences().await
+    }
+
+    pub async fn set_preferences(
+        &self,
+        preferences: Preferences,
+    ) -> Result<Preferences, SessionError> {
+        self.0.session.set_preferences(preferences).await
+    }
+
+    // --- Account and services -------------------------------------------------------------
+
+    pub async fn profile(&self) -> Result<AgentProfile, SessionError> {
+        let (client, _) = self.0.session.agent().await?;
+        Ok(client.profile().await?)
+    }
+
+    pub async fn update_profile(&self, form: &ProfileForm) -> Result<AgentProfile, SessionError> {
+        let update = forms::profile_update(form)?;
+        let (client, _) = self.0.session.agent().await?;
+        Ok(client.update_profile(&update).await?)
+    }
+
+    pub async fn set_payout_wallet(&self, wallet: &str) -> Result<AgentProfile, SessionError> {
+        let (client, _) = self.0.session.agent().await?;
+        Ok(client.set_payout_wallet(wallet).await?)
+    }
+
+    pub async fn reset_payout_wallet(&self) -> Result<AgentProfile, SessionError> {
+        let (client, _) = self.0.session.agent().await?;
+        Ok(client.reset_payout_wallet().await?)
+    }
+
+    pub async fn services(&self) -> Result<Vec<Service>, SessionError> {
+        let (client, agent_id) = self.0.session.agent().await?;
+        Ok(client.services(&agent_id).await?)
+    }
+
+    pub async fn create_service(&self, form: &ServiceForm) -> Result<Service, SessionError> {
+        let new = forms::new_service(form)?;
+        let (client, agent_id) = self.0.session.agent().await?;
+        self.spend(CallKind::ServiceCreate).await?;
+        Ok(client.create_service(&agent_id, &new).await?)
+    }
+
+    pub async fn update_service(
+        &self,
+        id: &str,
+        form: &ServiceForm,
+    ) -> Result<Service, SessionError> {
+        let update = forms::service_update(form)?;
+        let (client, _) = self.0.session.agent().await?;
+        Ok(client.update_service(id, &update).await?)
+    }
+
+    pub async fn deactivate_service(&self, id: &str) -> Result<Deactivated, SessionError> {
+        let (client, _) = self.0.session.agent().await?;
+        Ok(client.deactivate_service(id).await?)
+    }
+
+    // --- Orders and watching -------------------------------------------------------------
+
+    /// The watcher's status; `None` while nobody is signed in.
+    pub async fn status(&self) -> Option<WatchStatus> {
+        let running = self.0.running.lock().await;
+        running.as_ref().map(|r| r.handle.status())
+    }
+
+    /// Every order: the kept list while fresh (free), else a new one if the budget allows
+    /// (polls never take the slots kept for deliveries), else the kept list, however old.
+    pub async fn orders(&self, refresh: bool) -> Result<Inbox, SessionError> {
+        let now = SystemTime::now();
+        if !refresh {
+            if let Some(fresh) = self.0.inbox.fresh(now) {
+                return Ok(fresh);
+            }
+        }
+        let asked_at = self.0.inbox.fetches();
+        let _one_at_a_time = self.0.inbox.fetching.lock().await;
+        // Whoever held the turn before us has just fetched it: share their answer.
+        if self.0.inbox.fetches() != asked_at {
+            if let Some(just_fetched) = self.0.inbox.get() {
+                return Ok(just_fetched);
+            }
+        }
+        let (client, agent_id) = self.0.session.agent().await?;
+        if let Err(wait) = self.spend(CallKind::OrdersPoll).await {
+            return self.0.inbox.get().ok_or(wait);
+        }
+        let orders = client.orders(&agent_id, &[]).await?;
+        Ok(self.0.inbox.replace(orders, SystemTime::now()))
+    }
+
+    /// Looks for orders as soon as the budget allows; a no-op when nobody is signed in.
+    pub async fn check_now(&self) {
+        if let Some(handle) = self.handle().await {
+            let _ = handle.check_now().await;
+        }
+    }
+
+    pub async fn pause(&self) {
+        if let Some(handle) = self.handle().await {
+            let _ = handle.pause().await;
+        }
+    }
+
+    pub async fn resume(&self) {
+        if let Some(handle) = self.handle().await {
+            let _ = handle.resume().await;
+        }
+    }
+
+    /// Pauses a running watcher or resumes a paused one.
+    pub async fn toggle_pause(&self) {
+        let Some(handle) = self.handle().await else {
+            return;
+        };
+        let _ = if handle.status().paused {
+            handle.resume().await
+        } else {
+            handle.pause().await
+        };
+    }
+
+    /// Queues a confirmed delivery with the watcher, which sends it within the rate limit,
+    /// keeps it across restarts, and never sends it twice. The outcome arrives as news.
+    pub async fn deliver(&self, order_id: &str, form: &Delivery) -> Result<(), SessionError> {
+        let delivery = crate::validate::delivery(form)?;
+        let handle = self.handle().await.ok_or(ApiError::NotSignedIn)?;
+        let _ = handle.deliver(order_id, delivery).await;
+        Ok(())
+    }
+
+    /// Practice mode: a pretend client pays for a service; the watcher looks right away
+    /// (still within the budget).
+    pub async fn simulate_order(
+        &self,
+        service_id: Option<&str>,
+        brief: Option<&str>,
+    ) -> Result<Order, SessionError> {
+        let order = self.0.session.simulate_order(service_id, brief).await?;
+        self.check_now().await;
+        Ok(order)
+    }
+
+    /// Stops watching, for quitting: a delivery in flight gets a few seconds to finish.
+    pub async fn stop(&self) {
+        let running = self.0.running.lock().await.take();
+        if let Some(running) = running {
+            running.stop().await;
+        }
+    }
+
+    // --- Inside the desk -----------------------------------------------------------------
+
+    async fn handle(&self) -> Option<crate::watcher::WatcherHandle> {
+        let running = self.0.running.lock().await;
+        running.as_ref().map(|r| r.handle.clone())
+    }
+
+    async fn spend(&self, kind: CallKind) -> Result<(), SessionError> {
+        let mode = self.0.session.mode().await?;
+        Ok(self.0.ledgers.spend(mode, kind)?)
+    }
+
+    /// Moves the watcher to whoever is signed in where: the same target keeps its watcher;
+    /// another mode, address or agent stops the old one before the new one starts; nobody
+    /// signed in means no watcher.
+    async fn follow_session(&self) {
+        let wanted = self.0.session.target().await;
+        let mut running = self.0.running.lock().await;
+        if running.as_ref().map(|r| &r.target) == wanted.as_ref().map(|(t, _)| t) {
+            return;
+        }
+        if let Some(old) = running.take() {
+            old.stop().await;
+        }
+        self.0.inbox.clear();
+        let mut problem = None;
+        if let Some((target, client)) = wanted {
+            let ledger = self.0.ledgers.of(target.mode);
+            match Running::start(
+                target,
+                client,
+                &self.0.watch_dir,
+                ledger,
+                self.0.inbox.clone(),
+                self.0.news.clone(),
+            ) {
+                Ok(started) => *running = Some(started),
+                Err(p) => problem = Some(p),
+            }
+        }
+        let status = running.as_ref().map(|r| r.handle.status());
+        let event = problem.map(|problem| WatchEvent::Problem { problem });
+        let _ = self.0.news.send(News { event, status });
+    }
+}
