@@ -12,24 +12,25 @@ mod ledgers;
 mod watching;
 
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::SystemTime;
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant, SystemTime};
 
 use secrecy::SecretString;
 use tokio::sync::{broadcast, Mutex};
 
 pub use inbox::Inbox;
 
+use crate::client::AtelierClient;
 use crate::error::ApiError;
 use crate::forms::{self, ProfileForm, ServiceForm};
 use crate::models::{AgentProfile, Deactivated, Delivery, NewAgent, Order, Service};
 use crate::secrets::KeyStore;
-use crate::session::{Session, SessionError, SessionPaths, SessionView};
+use crate::session::{Session, SessionError, SessionPaths, SessionView, Target};
 use crate::settings::{Mode, Preferences};
-use crate::watcher::{CallKind, WatchEvent, WatchStatus};
+use crate::watcher::{AtelierMarketplace, CallKind, Problem, WatchEvent, WatchStatus};
 use inbox::KeptInbox;
 use ledgers::Ledgers;
-use watching::Running;
+use watching::{OnDeath, Running};
 
 /// Where the desk keeps things, and the keyring it uses.
 pub struct DeskConfig {
@@ -67,6 +68,8 @@ struct Inner {
     running: Mutex<Option<Running>>,
     inbox: Arc<KeptInbox>,
     news: broadcast::Sender<News>,
+    /// Watchers that died unasked in a row, and when the last one did.
+    deaths: std::sync::Mutex<(u32, Option<Instant>)>,
 }
 
 impl Desk {
@@ -85,6 +88,7 @@ impl Desk {
             running: Mutex::new(None),
             inbox: Arc::default(),
             news,
+            deaths: Default::default(),
         }));
         desk.follow_session().await;
         desk
@@ -232,7 +236,7 @@ impl Desk {
     /// The watcher's status; `None` while nobody is signed in.
     pub async fn status(&self) -> Option<WatchStatus> {
         let running = self.0.running.lock().await;
-        running.as_ref().map(|r| r.handle.status())
+        running.as_ref().map(Running::status)
     }
 
     /// Every order: the kept list while fresh (free), else a new one if the budget allows
@@ -345,23 +349,78 @@ impl Desk {
             old.stop().await;
         }
         self.0.inbox.clear();
-        let mut problem = None;
-        if let Some((target, client)) = wanted {
-            let ledger = self.0.ledgers.of(target.mode);
-            match Running::start(
-                target,
-                client,
-                &self.0.watch_dir,
-                ledger,
-                self.0.inbox.clone(),
-                self.0.news.clone(),
-            ) {
-                Ok(started) => *running = Some(started),
-                Err(p) => problem = Some(p),
-            }
-        }
-        let status = running.as_ref().map(|r| r.handle.status());
+        let problem = match wanted {
+            Some((target, client)) => self.start_watching(&mut running, target, client).err(),
+            None => None,
+        };
+        let status = running.as_ref().map(Running::status);
         let event = problem.map(|problem| WatchEvent::Problem { problem });
         let _ = self.0.news.send(News { event, status });
     }
+
+    fn start_watching(
+        &self,
+        running: &mut Option<Running>,
+        target: Target,
+        client: AtelierClient,
+    ) -> Result<(), Problem> {
+        let market = AtelierMarketplace::new(client.clone(), target.agent_id.clone());
+        let on_death: OnDeath = {
+            let (desk, target) = (Arc::downgrade(&self.0), target.clone());
+            Box::new(move || revive_later(desk, target, client))
+        };
+        let started = Running::start(
+            target.clone(),
+            market,
+            &self.0.watch_dir,
+            self.0.ledgers.of(target.mode),
+            self.0.inbox.clone(),
+            self.0.news.clone(),
+            on_death,
+        )?;
+        *running = Some(started);
+        Ok(())
+    }
+
+    /// Starts a new watcher for `target` if the one there died and nothing moved meanwhile.
+    async fn revive(&self, target: Target, client: AtelierClient) {
+        let mut running = self.0.running.lock().await;
+        if !running
+            .as_ref()
+            .is_some_and(|r| r.target == target && r.is_dead())
+        {
+            return;
+        }
+        if let Some(dead) = running.take() {
+            dead.stop().await;
+        }
+        let problem = self.start_watching(&mut running, target, client).err();
+        let status = running.as_ref().map(Running::status);
+        let event = problem.map(|problem| WatchEvent::Problem { problem });
+        let _ = self.0.news.send(News { event, status });
+    }
+}
+
+/// Schedules a new watcher for `target` after a pause that grows with each death in a row
+/// (a watcher that keeps dying must not spin), and says how long the pause is.
+fn revive_later(desk: Weak<Inner>, target: Target, client: AtelierClient) -> Duration {
+    let Some(inner) = desk.upgrade() else {
+        return Duration::ZERO;
+    };
+    let delay = {
+        let mut deaths = inner.deaths.lock().unwrap_or_else(|p| p.into_inner());
+        let (in_a_row, last) = &mut *deaths;
+        let recent = last.is_some_and(|at| at.elapsed() < Duration::from_secs(30 * 60));
+        *in_a_row = if recent { in_a_row.saturating_add(1) } else { 1 };
+        *last = Some(Instant::now());
+        watching::revival_delay(*in_a_row)
+    };
+    drop(inner);
+    tokio::spawn(async move {
+        tokio::time::sleep(delay).await;
+        if let Some(inner) = desk.upgrade() {
+            Desk(inner).revive(target, client).await;
+        }
+    });
+    delay
 }

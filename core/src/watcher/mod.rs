@@ -194,6 +194,16 @@ impl WatcherHandle {
         self.status.borrow().clone()
     }
 
+    /// Whether the watcher's task has ended: stopped, or died (a panic, with an unwinding
+    /// build) without being asked to.
+    pub fn is_finished(&self) -> bool {
+        self.task
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .as_ref()
+            .is_none_or(|task| task.is_finished())
+    }
+
     /// Status updates as they happen, for pushing to the UI.
     pub fn subscribe(&self) -> watch::Receiver<WatchStatus> {
         self.status.clone()
