@@ -457,8 +457,16 @@ mod tests {
 
     #[test]
     fn an_absurd_retry_after_is_cut_to_two_hours() {
-        for absurd in ["18446744073709551615", "100000000000", "99999999999999999999999999"] {
-            assert_eq!(wait_asked_by(&[("retry-after", absurd)]), Some(7200), "{absurd}");
+        for absurd in [
+            "18446744073709551615",
+            "100000000000",
+            "99999999999999999999999999",
+        ] {
+            assert_eq!(
+                wait_asked_by(&[("retry-after", absurd)]),
+                Some(7200),
+                "{absurd}"
+            );
         }
         assert_eq!(wait_asked_by(&[("retry-after", "3600")]), Some(3600));
         assert_eq!(wait_asked_by(&[("retry-after", "0")]), Some(0));
@@ -466,8 +474,21 @@ mod tests {
 
     #[test]
     fn a_negative_or_garbled_retry_after_counts_as_not_given() {
-        for garbage in ["-5", "+60", "1.5", "soon", "", "60 s", "0x10", "Sun, 30 Nov 2025"] {
-            assert_eq!(wait_asked_by(&[("retry-after", garbage)]), None, "{garbage:?}");
+        for garbage in [
+            "-5",
+            "+60",
+            "1.5",
+            "soon",
+            "",
+            "60 s",
+            "0x10",
+            "Sun, 30 Nov 2025",
+        ] {
+            assert_eq!(
+                wait_asked_by(&[("retry-after", garbage)]),
+                None,
+                "{garbage:?}"
+            );
         }
     }
 

@@ -2,7 +2,7 @@
 
 use std::time::SystemTime;
 
-use super::clock::Clock;
+use super::clock::{later, Clock};
 use super::deliveries::PendingDelivery;
 use super::event::{stamp, Problem, WatchEvent};
 use super::ledger::CallKind;
@@ -48,7 +48,7 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
                     failure @ (Failure::Network | Failure::Server) => {
                         self.failures = self.failures.saturating_add(1);
                         self.poll_wanted =
-                            end + backoff(&self.policy, self.failures, &mut self.rng);
+                            later(end, backoff(&self.policy, self.failures, &mut self.rng));
                         self.poll_why = Waiting::Backoff;
                         self.poll_backoff_network = matches!(failure, Failure::Network);
                     }
@@ -66,7 +66,7 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
         self.probe_saw_down = false;
         self.problem = None;
         self.last_check = Some(end);
-        self.poll_wanted = start + jittered_interval(&self.policy, &mut self.rng);
+        self.poll_wanted = later(start, jittered_interval(&self.policy, &mut self.rng));
         self.poll_why = Waiting::Interval;
         let admitted = self.seen.admit(orders, end);
         if let Some(e) = &admitted.store_error {
@@ -94,7 +94,7 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
         match answer {
             Err(ApiError::Network(_)) => {
                 self.probe_saw_down = true;
-                self.probe_at = end + self.policy.probe_interval;
+                self.probe_at = later(end, self.policy.probe_interval);
             }
             // Any answer from the server means it can be reached again.
             _ => {
@@ -206,11 +206,17 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
                     self.delivered(&pending.order_id, order.clone()).await?;
                 }
                 Some((_, status)) => {
-                    let problem = Problem {
-                        code: "not_deliverable".to_owned(),
-                        message: format!(
+                    let message = match status {
+                        OrderStatus::RevisionRequested | OrderStatus::Disputed => format!(
+                            "This order is now \"{status}\", so Atelier Desk can't tell whether your delivery reached the client. Check the order before delivering again."
+                        ),
+                        _ => format!(
                             "This order is now \"{status}\", so it can no longer be delivered."
                         ),
+                    };
+                    let problem = Problem {
+                        code: "not_deliverable".to_owned(),
+                        message,
                         detail: None,
                         retry_after_secs: None,
                     };
@@ -255,13 +261,14 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
     ) -> Flow {
         let not_before = match failure {
             Failure::RateLimited { until } => until,
-            Failure::Network | Failure::Server => {
-                end + backoff(
+            Failure::Network | Failure::Server => later(
+                end,
+                backoff(
                     &self.policy,
                     pending.attempts.saturating_add(1),
                     &mut self.rng,
-                )
-            }
+                ),
+            ),
         };
         if let Err(e) = self
             .queue
@@ -286,7 +293,8 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
                 retry_after_secs,
                 reset_at,
             } => {
-                let until = end + rate_limit_wait(&self.policy, *retry_after_secs, *reset_at, end);
+                let wait = rate_limit_wait(&self.policy, *retry_after_secs, *reset_at, end);
+                let until = later(end, wait);
                 self.ledger.note_rate_limited(until);
                 Failure::RateLimited { until }
             }
@@ -296,7 +304,7 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
                 // says the server is reachable, and the failure stands.
                 self.offline = true;
                 self.probe_saw_down = false;
-                self.probe_at = end + self.policy.probe_interval;
+                self.probe_at = later(end, self.policy.probe_interval);
                 Failure::Network
             }
             _ => Failure::Server,
@@ -317,13 +325,9 @@ fn may_have_landed(e: &ApiError) -> bool {
     }
 }
 
-/// Statuses an order only reaches through a delivery.
+/// Statuses that say the deliverable is in. `revision_requested` and `disputed` do not: the
+/// order may have got there from an earlier delivery, or (on the newer platform) be waiting
+/// for one, so an uncertain attempt cannot be called delivered from them.
 fn was_delivered(status: &OrderStatus) -> bool {
-    matches!(
-        status,
-        OrderStatus::Delivered
-            | OrderStatus::Completed
-            | OrderStatus::Disputed
-            | OrderStatus::RevisionRequested
-    )
+    matches!(status, OrderStatus::Delivered | OrderStatus::Completed)
 }

@@ -4,6 +4,22 @@
 use std::future::Future;
 use std::time::{Duration, SystemTime};
 
+/// No time the watcher works with lies beyond this (about the year 5138). Waits come from
+/// servers and files; a wrong one must make the watcher wait long, never make it panic
+/// (`SystemTime + Duration` overflows, and a time past the year 9999 cannot be shown).
+const FAR_FUTURE_SECS: u64 = 100_000_000_000;
+
+pub(super) fn far_future() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(FAR_FUTURE_SECS)
+}
+
+/// `t + d`, saturating at [`far_future`]: every addition to a time in the watcher goes
+/// through here.
+pub(super) fn later(t: SystemTime, d: Duration) -> SystemTime {
+    let far = far_future();
+    t.checked_add(d).map_or(far, |at| at.min(far))
+}
+
 pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> SystemTime;
 
@@ -45,12 +61,34 @@ impl TokioClock {
     /// Waits until this clock reads `deadline` (at once if it already does).
     pub async fn sleep_until(&self, deadline: SystemTime) {
         let offset = deadline.duration_since(self.wall).unwrap_or_default();
-        tokio::time::sleep_until(self.origin + offset).await;
+        match self.origin.checked_add(offset) {
+            Some(at) => tokio::time::sleep_until(at).await,
+            // tokio saturates a sleep too long to name as an instant.
+            None => tokio::time::sleep(offset).await,
+        }
     }
 }
 
 impl Clock for TokioClock {
     fn now(&self) -> SystemTime {
-        self.wall + self.origin.elapsed()
+        later(self.wall, self.origin.elapsed())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adding_to_a_time_saturates_far_away_instead_of_overflowing() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_764_460_800);
+        assert_eq!(
+            later(now, Duration::from_secs(60)),
+            now + Duration::from_secs(60)
+        );
+        assert_eq!(later(now, Duration::MAX), far_future());
+        assert_eq!(later(now, Duration::from_secs(u64::MAX)), far_future());
+        assert_eq!(later(far_future(), Duration::from_secs(1)), far_future());
+        assert!(later(now, Duration::ZERO) == now);
     }
 }

@@ -6,6 +6,7 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
+use super::clock::far_future;
 use super::schedule::Waiting;
 use super::store::StoreError;
 use crate::error::ApiError;
@@ -144,5 +145,8 @@ impl WatchStatus {
 }
 
 pub fn stamp(t: SystemTime) -> Timestamp {
+    // Converting a time past the year 9999 panics; none should get here, but a panic
+    // would end the whole app.
+    let t = t.clamp(SystemTime::UNIX_EPOCH, far_future());
     Timestamp::from(time::OffsetDateTime::from(t))
 }

@@ -9,7 +9,9 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
+use super::clock::later;
 use super::store::{self, from_ms, to_ms, StoreError};
+use crate::error::LONGEST_RATE_LIMIT_WAIT;
 
 /// A request that counts toward the shared limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -214,12 +216,12 @@ impl CallLedger {
     }
 
     /// The end of a 429 wait still running at `now`.
-    /// The server never asks for more than an hour; a longer wait can only come from a
-    /// wall clock that was set back, and is cut to an hour from now.
+    /// No 429 is obeyed for longer than [`LONGEST_RATE_LIMIT_WAIT`]; a longer wait can only
+    /// come from a wall clock that was set back (or an edited file), and is cut to that.
     pub fn blocked_at(&self, now: SystemTime) -> Option<SystemTime> {
         self.blocked_until
             .filter(|b| *b > now)
-            .map(|b| b.min(now + Duration::from_secs(3600)))
+            .map(|b| b.min(later(now, LONGEST_RATE_LIMIT_WAIT)))
     }
 
     /// The calls that still count, oldest first (for display and tests).
@@ -259,8 +261,8 @@ impl CallLedger {
             .checked_sub(cap)
             .and_then(|k| counting.get(k))
         {
-            Some(at) if cap > 0 => *at + self.budget.window,
-            _ => now + self.budget.window,
+            Some(at) if cap > 0 => later(*at, self.budget.window),
+            _ => later(now, self.budget.window),
         };
         Err(NotYet {
             until: until.max(now),

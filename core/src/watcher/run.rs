@@ -6,14 +6,14 @@ use std::time::{Duration, SystemTime};
 use rand::rngs::StdRng;
 use tokio::sync::{mpsc, watch};
 
-use super::clock::Clock;
+use super::clock::{later, Clock};
 use super::deliveries::PendingDeliveries;
 use super::event::{stamp, Problem, WatchCommand, WatchEvent, WatchStatus};
 use super::ledger::{CallKind, SharedLedger};
 use super::market::Marketplace;
 use super::schedule::{plan_poll, Plan, Policy, Waiting};
 use super::seen::SeenOrders;
-use crate::error::ApiError;
+use crate::error::{ApiError, LONGEST_RATE_LIMIT_WAIT};
 use crate::validate;
 
 /// The longest the loop sleeps without looking at the clock again.
@@ -98,7 +98,7 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
             self.publish(now);
             // Look up now and then even with nothing due: the budget left changes as calls
             // expire, and a wall clock that jumped must not leave the watcher asleep.
-            let review = now + REVIEW_EVERY;
+            let review = later(now, REVIEW_EVERY);
             let (wake, action) = match next {
                 Some((at, action)) if at <= review => (at, Some(action)),
                 _ => (review, None),
@@ -127,16 +127,18 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
     async fn rein_in(&mut self, now: SystemTime) -> Flow {
         let p = &self.policy;
         let longest = match self.poll_why {
-            Waiting::Interval => p.interval.mul_f64(1.0 + p.jitter.clamp(0.0, 0.9)),
+            Waiting::Interval => p
+                .interval
+                .saturating_add(p.interval.mul_f64(p.jitter.clamp(0.0, 0.9))),
             Waiting::Backoff => p.backoff_cap,
-            Waiting::RateLimit => Duration::from_secs(3600),
+            Waiting::RateLimit => LONGEST_RATE_LIMIT_WAIT,
             _ => Duration::ZERO,
         };
-        self.poll_wanted = self.poll_wanted.min(now + longest);
+        self.poll_wanted = self.poll_wanted.min(later(now, longest));
         self.last_poll = self.last_poll.map(|at| at.min(now));
-        self.probe_at = self.probe_at.min(now + p.probe_interval);
-        let longest_delivery_wait = p.backoff_cap.max(Duration::from_secs(3600));
-        if let Err(e) = self.queue.rein_in(now + longest_delivery_wait) {
+        self.probe_at = self.probe_at.min(later(now, p.probe_interval));
+        let longest_delivery_wait = p.backoff_cap.max(LONGEST_RATE_LIMIT_WAIT);
+        if let Err(e) = self.queue.rein_in(later(now, longest_delivery_wait)) {
             self.report(Problem::from(&e)).await?;
         }
         Ok(())

@@ -6,7 +6,9 @@ use std::time::{Duration, SystemTime};
 use rand::Rng;
 use serde::Serialize;
 
+use super::clock::later;
 use super::ledger::{CallKind, CallLedger};
+use crate::error::LONGEST_RATE_LIMIT_WAIT;
 use crate::models::Timestamp;
 
 /// How often and how patiently to poll.
@@ -21,7 +23,7 @@ pub struct Policy {
     /// each further failure doubles it.
     pub backoff_base: Duration,
     /// No failure makes the watcher wait longer than this (429s excepted: the server's
-    /// `Retry-After` is obeyed whatever it says).
+    /// `Retry-After` is obeyed up to [`LONGEST_RATE_LIMIT_WAIT`]).
     pub backoff_cap: Duration,
     /// While the network seems down, `GET /agents/me` (not rate limited) is tried this
     /// often, so polling resumes soon after the network is back.
@@ -70,7 +72,7 @@ pub enum Waiting {
 pub fn jittered_interval<R: Rng + ?Sized>(policy: &Policy, rng: &mut R) -> Duration {
     let spread = policy.jitter.clamp(0.0, 0.9);
     let factor = 1.0 + spread * (2.0 * rng.random::<f64>() - 1.0);
-    policy.interval.mul_f64(factor)
+    Duration::try_from_secs_f64(policy.interval.as_secs_f64() * factor).unwrap_or(Duration::MAX)
 }
 
 /// The wait after the `failures`-th failure in a row (1 for the first): "equal jitter",
@@ -95,7 +97,8 @@ pub fn backoff_bounds(policy: &Policy) -> (Duration, Duration) {
 }
 
 /// How long a 429 asks us to stay away: exactly `Retry-After` when given, else until the
-/// reset time the server named, else the policy's fallback.
+/// reset time the server named, else the policy's fallback; never more than
+/// [`LONGEST_RATE_LIMIT_WAIT`], whoever built the error.
 pub fn rate_limit_wait(
     policy: &Policy,
     retry_after_secs: Option<u64>,
@@ -103,11 +106,11 @@ pub fn rate_limit_wait(
     now: SystemTime,
 ) -> Duration {
     if let Some(secs) = retry_after_secs {
-        return Duration::from_secs(secs);
+        return Duration::from_secs(secs).min(LONGEST_RATE_LIMIT_WAIT);
     }
     let until_reset = reset_at
         .and_then(|r| u64::try_from(r.unix()).ok())
-        .map(|unix| SystemTime::UNIX_EPOCH + Duration::from_secs(unix))
+        .map(|unix| later(SystemTime::UNIX_EPOCH, Duration::from_secs(unix)))
         .and_then(|reset| reset.duration_since(now).ok());
     match until_reset {
         // The reset time has one-second resolution: a second more lands after it.
@@ -138,7 +141,7 @@ pub fn plan_poll(
         waiting: why,
     };
     if let Some(last) = last_poll {
-        plan.at = plan.at.max(last + policy.min_gap);
+        plan.at = plan.at.max(later(last, policy.min_gap));
     }
     // The ledger answers for a moment; asking at the planned moment accounts for calls
     // that will have expired by then.
@@ -219,6 +222,20 @@ mod tests {
         );
         assert_eq!(
             rate_limit_wait(&policy, None, None, t(0)),
+            policy.unknown_rate_limit_wait
+        );
+    }
+
+    #[test]
+    fn a_429_never_keeps_the_watcher_away_for_more_than_two_hours() {
+        let policy = Policy::default();
+        assert_eq!(
+            rate_limit_wait(&policy, Some(u64::MAX), None, t(0)),
+            Duration::from_secs(7200)
+        );
+        let far_reset = Timestamp::from_unix(99_999_999_999);
+        assert_eq!(
+            rate_limit_wait(&policy, None, far_reset, t(0)),
             policy.unknown_rate_limit_wait
         );
     }

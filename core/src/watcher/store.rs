@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use super::clock::later;
 use crate::json_file;
 
 /// Why a watcher file could not be read or written.
@@ -64,8 +65,9 @@ pub fn to_ms(t: SystemTime) -> u64 {
         .unwrap_or(0)
 }
 
+/// A damaged or hand-edited file may hold any number; a far one must not overflow.
 pub fn from_ms(ms: u64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_millis(ms)
+    later(UNIX_EPOCH, Duration::from_millis(ms))
 }
 
 #[cfg(test)]
