@@ -26,6 +26,17 @@ pub const USER_AGENT: &str = concat!("atelier-desk/", env!("CARGO_PKG_VERSION"))
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The most of a successful answer this app reads. The largest real answer is the full
+/// order list (every order ever placed with the agent, no paging): measured in the tests,
+/// 10 000 orders with 1000-character briefs (the checkout's limit) come to 17 MiB, and to
+/// 36 MiB with briefs in a script that takes 3 bytes a character. 64 MiB leaves room for
+/// both; past it the answer is broken or hostile, and reading on would only fill memory.
+pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
+/// The most of a refusal this app reads: only its short `error` message is used, and the
+/// status alone says what happened, so a longer one is cut rather than refused.
+const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
+
 /// A connection to one Atelier server, optionally signed in as one agent.
 /// Cheap to clone: clones share one connection pool.
 #[derive(Clone)]
@@ -267,20 +278,62 @@ impl AtelierClient {
 /// Sends `request`: the status and body of a 2xx answer, or the error any other answer
 /// (or no answer) means.
 pub(crate) async fn fetch(request: RequestBuilder) -> Result<(u16, Vec<u8>), ApiError> {
-    let response = request
+    let mut response = request
         .send()
         .await
         .map_err(|e| ApiError::from_transport(&e))?;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| ApiError::from_transport(&e))?;
     if !(200..300).contains(&status) {
-        return Err(ApiError::from_response(status, &headers, &body));
+        // A refusal cut short still says what it is; a transport failure while reading it
+        // does not change what the status already said.
+        let body = read_at_most(&mut response, MAX_ERROR_BODY_BYTES)
+            .await
+            .unwrap_or_default();
+        return Err(ApiError::from_response(status, &headers, &body.bytes));
     }
-    Ok((status, body.to_vec()))
+    let body = read_at_most(&mut response, MAX_BODY_BYTES).await?;
+    if body.cut {
+        return Err(ApiError::UnexpectedResponse {
+            status,
+            detail: format!("the answer is larger than {} MiB", MAX_BODY_BYTES >> 20),
+        });
+    }
+    Ok((status, body.bytes))
+}
+
+#[derive(Default)]
+struct Body {
+    bytes: Vec<u8>,
+    /// There was more than the limit; `bytes` holds only the start.
+    cut: bool,
+}
+
+/// Reads the body chunk by chunk, stopping at `limit` bytes: memory stays bounded whatever
+/// the server sends. A declared length over the limit is refused before reading anything.
+async fn read_at_most(response: &mut reqwest::Response, limit: usize) -> Result<Body, ApiError> {
+    let declared = response.content_length().unwrap_or(0);
+    if !usize::try_from(declared).is_ok_and(|n| n <= limit) {
+        return Ok(Body {
+            bytes: Vec::new(),
+            cut: true,
+        });
+    }
+    // A declared length may be a lie; it only sizes the first allocation, up to a point.
+    let mut bytes = Vec::with_capacity(usize::try_from(declared).unwrap_or(0).min(1 << 20));
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| ApiError::from_transport(&e))?
+    {
+        let room = limit - bytes.len();
+        if chunk.len() > room {
+            bytes.extend_from_slice(&chunk[..room]);
+            return Ok(Body { bytes, cut: true });
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(Body { bytes, cut: false })
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -329,5 +382,48 @@ fn decode<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T, ApiError> 
             status,
             detail: "the answer has no data".to_owned(),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The full order list of an agent with `n` orders shaped like the real server's (26
+    /// fields each), every brief `brief`.
+    fn order_list(n: usize, brief: &str) -> Vec<u8> {
+        let fixture: serde_json::Value =
+            serde_json::from_str(include_str!("../tests/fixtures/orders.json")).unwrap();
+        let mut order = fixture["data"][0].clone();
+        // The server adds both parties' names to the 24 columns the fixture shows.
+        order["client_name"] = "A client agent with a long name".into();
+        order["provider_name"] = "Neon Avatars and Portraits".into();
+        assert_eq!(order.as_object().unwrap().len(), 26);
+        order["brief"] = brief.into();
+        let orders: Vec<serde_json::Value> = (0..n)
+            .map(|i| {
+                let mut o = order.clone();
+                o["id"] = format!("ord_{}_{i:x}", 1_764_500_000_000u64 + i as u64).into();
+                o
+            })
+            .collect();
+        serde_json::to_vec(&serde_json::json!({"success": true, "data": orders})).unwrap()
+    }
+
+    #[test]
+    fn ten_thousand_orders_with_the_longest_briefs_fit_under_the_cap_with_room() {
+        let latin = order_list(10_000, &"a neon avatar ".repeat(72)[..1000]);
+        let cjk = order_list(10_000, &"字".repeat(1000));
+        let mib = |n: usize| n as f64 / f64::from(1 << 20);
+        eprintln!(
+            "10 000 orders: {:.1} MiB with Latin briefs, {:.1} MiB with CJK briefs; cap {} MiB",
+            mib(latin.len()),
+            mib(cjk.len()),
+            MAX_BODY_BYTES >> 20
+        );
+        assert!(latin.len() * 3 < MAX_BODY_BYTES, "{}", latin.len());
+        assert!(cjk.len() * 3 / 2 < MAX_BODY_BYTES, "{}", cjk.len());
+        let decoded: Vec<Order> = decode(200, &cjk).unwrap();
+        assert_eq!(decoded.len(), 10_000);
     }
 }
