@@ -72,12 +72,30 @@ fn price_of(order: &Order) -> String {
         .unwrap_or_else(|| "price on request".to_owned())
 }
 
-/// Control characters and line breaks out, runs of spaces folded.
+/// Control characters and line breaks out, runs of spaces folded, and invisible
+/// characters dropped: a stranger writes the brief, and direction overrides or zero-width
+/// characters would let it show something other than what it says
+/// (`invoice\u{202E}gnp.exe` reads as `invoiceexe.png`).
 fn one_line(text: &str) -> String {
-    text.split(|c: char| c.is_whitespace() || c.is_control())
+    let visible: String = text.chars().filter(|c| !is_invisible(*c)).collect();
+    visible
+        .split(|c: char| c.is_whitespace() || c.is_control())
         .filter(|w| !w.is_empty())
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Bidirectional marks, embeddings, overrides and isolates, and zero-width characters.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
 }
 
 /// The start of `text`, cut at a word boundary, with an ellipsis when cut.
@@ -169,6 +187,21 @@ mod tests {
             alert.text, "<b>urgent</b> & <a href='x'>see</a>",
             "the in-app alert shows it as typed"
         );
+    }
+
+    #[test]
+    fn a_brief_cannot_disguise_itself_with_invisible_or_reversing_characters() {
+        // "invoice" + RIGHT-TO-LEFT OVERRIDE + "gnp.exe" shows as "invoiceexe.png".
+        let disguised = order(
+            "ord_1",
+            "Log\u{200D}o\u{2066}s\u{2069}",
+            "5",
+            "invoice\u{202E}gnp.exe, pay\u{200B}\u{200C}\u{200D}pal\u{2060}\u{FEFF} \u{200E}\u{200F}\u{061C}\u{202A}\u{202B}\u{202C}\u{202D}\u{2067}\u{2068}now",
+        );
+        let alert = for_new_orders(&[disguised]).unwrap();
+        assert_eq!(alert.text, "invoicegnp.exe, paypal now");
+        assert_eq!(alert.body, "invoicegnp.exe, paypal now");
+        assert_eq!(alert.title, "New order: Logos — $5.00");
     }
 
     #[test]
