@@ -1,6 +1,10 @@
 //! Small JSON files that must survive crashes: settings, the practice marketplace, the
 //! watcher's memory. A save writes a temporary file beside the target, syncs it, and
 //! renames it over the target, so a reader sees the old file or the new one, never half.
+//!
+//! These files hold a creator's orders, clients' briefs, deliveries and settings: on Unix
+//! they are readable by their owner only (0600, directories 0700), so other accounts on a
+//! shared computer cannot read them.
 
 use std::fs;
 use std::io::{self, Write};
@@ -31,10 +35,10 @@ pub fn save<T: Serialize + ?Sized>(path: &Path, value: &T) -> io::Result<()> {
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    fs::create_dir_all(dir)?;
+    create_private_dir(dir)?;
     let temp = temp_path(path);
     let written = (|| {
-        let mut file = fs::File::create(&temp)?;
+        let mut file = create_private_file(&temp)?;
         file.write_all(&json)?;
         file.sync_all()?;
         fs::rename(&temp, path)?;
@@ -44,6 +48,33 @@ pub fn save<T: Serialize + ?Sized>(path: &Path, value: &T) -> io::Result<()> {
         let _ = fs::remove_file(&temp);
     }
     written
+}
+
+/// Creates `dir` and any missing parents, owner-only. A directory that already exists is
+/// left as it is: it may be one the creator chose and shares on purpose.
+pub fn create_private_dir(dir: &Path) -> io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Creates (or truncates) `path`, owner-only. The mode given at creation does not apply to
+/// a file that already exists (a temporary file left by a crash), so it is set again.
+fn create_private_file(path: &Path) -> io::Result<fs::File> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        let file = options.open(path)?;
+        file.set_permissions(fs::Permissions::from_mode(0o600))?;
+        Ok(file)
+    }
+    #[cfg(not(unix))]
+    options.open(path)
 }
 
 /// The rename itself is durable only once the directory entry is on disk. Windows cannot
@@ -67,6 +98,12 @@ pub fn set_aside(path: &Path) -> io::Result<PathBuf> {
         .unwrap_or_default();
     let aside = path.with_file_name(format!("{}.damaged-{stamp}", file_name(path)));
     fs::rename(path, &aside)?;
+    // It holds the same private data; an older version may have left it readable to all.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = fs::set_permissions(&aside, fs::Permissions::from_mode(0o600));
+    }
     Ok(aside)
 }
 
@@ -121,5 +158,28 @@ mod tests {
         let aside = set_aside(&path).unwrap();
         assert!(aside.exists() && !path.exists());
         fs::remove_dir_all(path.parent().unwrap().parent().unwrap()).ok();
+    }
+
+    #[cfg(unix)]
+    fn mode(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn what_is_saved_is_private_to_this_user() {
+        use std::os::unix::fs::PermissionsExt;
+        let path = scratch();
+        save(&path, &vec![1u32]).unwrap();
+        let nested = path.parent().unwrap();
+        assert_eq!(mode(&path), 0o600, "the file");
+        assert_eq!(mode(nested), 0o700, "the directory made for it");
+        assert_eq!(mode(nested.parent().unwrap()), 0o700, "and the one above");
+        // A file an older version left readable to all is private after the next save.
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        save(&path, &vec![2u32]).unwrap();
+        assert_eq!(mode(&path), 0o600);
+        fs::remove_dir_all(nested.parent().unwrap()).ok();
     }
 }
