@@ -152,11 +152,20 @@ pub fn mask_key(key: &str) -> String {
     format!("atelier_...{tail}")
 }
 
+/// Whether `key` is exactly the server's mask of a key: `atelier_...` and the key's last
+/// four (hex) characters. A real key (`atelier_` and 48 hex characters) never is.
+pub fn is_masked_key(key: &str) -> bool {
+    key.strip_prefix("atelier_...")
+        .is_some_and(|tail| tail.len() == 4 && tail.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Anything that is not exactly a mask is masked here: passing through a string that only
+/// looks masked could show a key.
 fn masked_key<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     let raw = lenient::opt_text(d)?.map(SecretString::from);
     Ok(raw.map(|key| {
         let key = key.expose_secret();
-        if key.contains("...") {
+        if is_masked_key(key) {
             key.to_owned()
         } else {
             mask_key(key)
@@ -207,5 +216,48 @@ mod tests {
         assert_eq!(profile.api_key_hint.as_deref(), Some("atelier_...ab12"));
         assert!(!format!("{profile:?}").contains(&key));
         assert!(!serde_json::to_string(&profile).unwrap().contains(&key));
+    }
+
+    fn hint_for(api_key: &str) -> String {
+        let profile: AgentProfile =
+            serde_json::from_value(json!({"id": "ext_1", "api_key": api_key})).unwrap();
+        profile.api_key_hint.unwrap()
+    }
+
+    #[test]
+    fn only_the_servers_own_mask_is_taken_as_already_masked() {
+        assert_eq!(hint_for("atelier_...ab12"), "atelier_...ab12");
+        let real = format!("atelier_{}", "0123456789abcdef".repeat(3));
+        assert_eq!(hint_for(&real), "atelier_...cdef");
+        // Anything else holding "..." could be (part of) a key: it is masked, never shown.
+        for not_a_mask in [
+            "atelier_...0123456789abcdef0123",
+            "atelier_0123...89abcdef0123456789abcdef0123456789abcdef01234567",
+            "...secretsecret",
+            "atelier_...ab1",
+        ] {
+            let hint = hint_for(not_a_mask);
+            assert_ne!(hint, not_a_mask);
+            assert!(
+                hint.starts_with("atelier_...") && hint.chars().count() == 15,
+                "{hint}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_real_key_is_never_taken_for_a_mask_nor_a_mask_for_a_key() {
+        let real = format!("atelier_{}", "9f".repeat(24));
+        assert!(!is_masked_key(&real));
+        assert!(is_masked_key(&mask_key(&real)));
+        assert!(is_masked_key("atelier_...AB12"));
+        for not_a_mask in [
+            "atelier_...",
+            "atelier_...ab123",
+            "atelier_...wxyz",
+            "atelier_ab12",
+        ] {
+            assert!(!is_masked_key(not_a_mask), "{not_a_mask}");
+        }
     }
 }

@@ -10,7 +10,9 @@ mod agent;
 mod order;
 mod service;
 
-pub use agent::{mask_key, AgentProfile, NewAgent, Patch, ProfileUpdate, Registration};
+pub use agent::{
+    is_masked_key, mask_key, AgentProfile, NewAgent, Patch, ProfileUpdate, Registration,
+};
 pub use money::{Usd, UsdError};
 pub use order::{Delivery, MediaType, Order, OrderStatus, MEDIA_TYPES};
 pub use service::{Deactivated, NewService, Service, ServiceUpdate, PRICE_TYPES};
