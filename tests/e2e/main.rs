@@ -11,6 +11,7 @@ mod onboarding;
 mod orders;
 mod session;
 mod story;
+mod tray;
 
 use atelier_tests::e2e::{AppUnderTest, TestProfile, READY};
 

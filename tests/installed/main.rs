@@ -130,3 +130,10 @@ async fn the_installed_app_starts_and_quits_cleanly() {
         Vec::<u32>::new()
     );
 }
+
+#[tokio::test]
+async fn the_installed_apps_tray_opens_checks_pauses_and_quits() {
+    // The release build (panic = "abort"): a panic in a tray handler is a SIGABRT here.
+    atelier_tests::stories::tray_story(&installed_binary(), atelier_tests::stories::Start::Window)
+        .await;
+}

@@ -12,6 +12,9 @@ pub mod broken;
 pub mod desktop;
 pub mod e2e;
 pub mod procfs;
+pub mod recorder;
+pub mod stories;
+pub mod tray;
 
 /// A sandbox with the rate limits off, so a test can register as many agents as its story needs.
 pub async fn sandbox() -> Sandbox {
