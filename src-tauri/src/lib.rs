@@ -73,6 +73,8 @@ macro_rules! handler {
             crate::commands::deliver,
             crate::commands::guess_media_type,
             crate::commands::simulate_order,
+            crate::commands::waiting_alerts,
+            crate::commands::dismiss_alerts,
             crate::commands::preferences,
             crate::commands::set_preferences,
             crate::commands::start_on_login,

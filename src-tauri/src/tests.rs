@@ -523,3 +523,57 @@ fn a_new_live_address_needs_consent_and_signs_the_real_account_out() {
         (json!(false), json!(other))
     );
 }
+
+#[test]
+fn an_alert_no_notification_showed_waits_on_disk_for_the_next_window() {
+    use std::time::{Duration, Instant};
+
+    let root = scratch("waiting-alerts");
+    let keyring = MemoryKeyring::new();
+    let desk = Desk::open(&root, &keyring);
+    desk.ok("choose_mode", json!({"mode": "practice"}));
+    // Notifications off: nothing on the desktop shows the alert, and no page is listening.
+    desk.ok(
+        "set_preferences",
+        json!({"preferences": {"notifications": false}}),
+    );
+    desk.ok("register", json!({"form": agent_form()}));
+    assert_eq!(desk.ok("waiting_alerts", json!({})), json!([]));
+    desk.ok(
+        "create_service",
+        json!({"form": service_form("Neon avatar pack")}),
+    );
+    let order = desk.ok(
+        "simulate_order",
+        json!({"brief": "A neon fox <b>avatar</b> for my stream"}),
+    );
+
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let waiting = loop {
+        let waiting = desk.ok("waiting_alerts", json!({}));
+        if waiting.as_array().is_some_and(|w| !w.is_empty()) {
+            break waiting;
+        }
+        assert!(Instant::now() < deadline, "the alert was never kept");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(waiting[0]["order_ids"], json!([order["id"]]));
+    assert_eq!(waiting[0]["text"], "A neon fox <b>avatar</b> for my stream");
+    assert!(waiting[0]["title"]
+        .as_str()
+        .unwrap()
+        .contains("Neon avatar pack"));
+
+    // The app quits before anyone saw it; the next start (a window opening) still has it.
+    drop(desk);
+    let desk = Desk::open(&root, &keyring);
+    let again = desk.ok("waiting_alerts", json!({}));
+    assert_eq!(again, waiting, "the same alert, from disk");
+
+    // Seen: it goes, and stays gone after another start.
+    let left = desk.ok("dismiss_alerts", json!({"orderIds": [order["id"]]}));
+    assert_eq!(left, json!([]));
+    drop(desk);
+    let desk = Desk::open(&root, &keyring);
+    assert_eq!(desk.ok("waiting_alerts", json!({})), json!([]));
+}

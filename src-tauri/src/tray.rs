@@ -1,5 +1,6 @@
 //! The tray icon: the app keeps watching for orders after its window is closed, and this
-//! is how the creator reaches it again, checks now, pauses, or quits for real.
+//! is how the creator reaches it again, checks now, pauses, or quits for real. Its tooltip
+//! says how many new orders wait to be seen when no desktop notification showed them.
 //!
 //! What a click does is [`on_menu`], a plain function of the app: the start-up test calls
 //! it for every entry on the app as start-up builds it, so a click can never ask for
@@ -20,6 +21,9 @@ pub const PAUSE: &str = "pause";
 pub const QUIT: &str = "quit";
 /// Every entry, in menu order.
 pub const ENTRIES: [&str; 4] = [OPEN, CHECK_NOW, PAUSE, QUIT];
+
+/// The tray icon's id.
+const TRAY_ID: &str = "atelier-desk";
 
 const PAUSE_LABEL: &str = "Pause watching";
 const RESUME_LABEL: &str = "Resume watching";
@@ -42,8 +46,9 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
         ],
     )?;
     app.manage(PauseEntry(pause));
-    TrayIconBuilder::with_id("atelier-desk")
-        .tooltip("Atelier Desk")
+    let waiting = app.state::<Desk>().waiting_orders();
+    TrayIconBuilder::with_id(TRAY_ID)
+        .tooltip(tooltip(waiting))
         .menu(&menu)
         // The monochrome glyph reads on light and dark panels alike; the colour icon does not.
         .icon(Image::from_bytes(TRAY_ICON)?)
@@ -82,4 +87,32 @@ pub fn show_status<R: Runtime>(app: &AppHandle<R>, status: Option<&WatchStatus>)
     let _ = entry
         .0
         .set_text(if paused { RESUME_LABEL } else { PAUSE_LABEL });
+}
+
+/// The tooltip: the app's name, and how many new orders wait to be seen.
+pub fn tooltip(waiting: usize) -> String {
+    match waiting {
+        0 => "Atelier Desk".to_owned(),
+        1 => "Atelier Desk — 1 new order waiting".to_owned(),
+        n => format!("Atelier Desk — {n} new orders waiting"),
+    }
+}
+
+/// Keeps the tooltip's count in step with the alerts waiting to be seen.
+pub fn show_waiting<R: Runtime>(app: &AppHandle<R>, waiting: usize) {
+    if let Some(tray) = app.tray_by_id(TRAY_ID) {
+        let _ = tray.set_tooltip(Some(tooltip(waiting)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tooltip;
+
+    #[test]
+    fn the_tooltip_counts_the_orders_waiting_to_be_seen() {
+        assert_eq!(tooltip(0), "Atelier Desk");
+        assert_eq!(tooltip(1), "Atelier Desk — 1 new order waiting");
+        assert_eq!(tooltip(2), "Atelier Desk — 2 new orders waiting");
+    }
 }

@@ -1,6 +1,8 @@
 //! Carries the desk's news to the creator: every piece to the page (with the status it
 //! leaves), the tray's Pause/Resume label, and one desktop notification per batch of new
-//! orders — or an in-app alert when nothing on this desktop would show the notification.
+//! orders — or, when nothing on this desktop would show the notification, an alert kept on
+//! disk by the desk until the creator has seen it (the page shows it now if it is open, or
+//! when its window next opens; the tray's tooltip counts what waits).
 
 use atelier_core::alerts::{self, Alert};
 use atelier_core::desk::{Desk, News};
@@ -63,6 +65,8 @@ async fn carry<R: Runtime>(app: &AppHandle<R>, desk: &Desk, news: News) {
         }
     }
     crate::tray::show_status(app, news.status.as_ref());
+    // The agent may have changed, and with it the alerts that wait.
+    crate::tray::show_waiting(app, desk.waiting_orders());
     let _ = app.emit(EVENT, page_payload(news.event, view_of(news.status).await));
 }
 
@@ -77,9 +81,10 @@ fn page_payload(event: Option<WatchEvent>, view: WatchView) -> serde_json::Value
     payload
 }
 
-/// One notification for the batch; an in-app alert instead when no notification server
-/// would show it (the plugin itself reports success either way) or the creator turned
-/// notifications off.
+/// One notification for the batch. When no notification server would show it (the plugin
+/// itself reports success either way) or the creator turned notifications off, the alert
+/// is kept on disk first (no window may be open to show it: closed, or a start on login),
+/// then sent to the page in case one is.
 async fn announce<R: Runtime>(app: &AppHandle<R>, desk: &Desk, alert: Alert) {
     let shown = if desk.preferences().await.notifications {
         // D-Bus round trips block: keep them off the async workers.
@@ -93,6 +98,10 @@ async fn announce<R: Runtime>(app: &AppHandle<R>, desk: &Desk, alert: Alert) {
         false
     };
     if !shown {
+        if let Err(e) = desk.keep_alert(alert.clone()) {
+            eprintln!("Atelier Desk: could not keep a new-order alert on disk: {e}");
+        }
+        crate::tray::show_waiting(app, desk.waiting_orders());
         let _ = app.emit(ALERT, &alert);
     }
 }

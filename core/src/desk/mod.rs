@@ -3,10 +3,14 @@
 //! rate-limit ledger per marketplace, the order watcher's life, the kept order list, and
 //! one stream of news for the page, the tray and the notifications.
 //!
+//! New-order alerts that no desktop notification showed wait on disk, per mode and agent
+//! (`alerts.rs`), until the creator has seen them.
+//!
 //! Every action that can change who is signed in where (mode, real-marketplace address,
 //! registration, sign-in, sign-out, keyring retry) ends by moving the watcher to match, so
 //! no caller has to remember to.
 
+mod alerts;
 mod inbox;
 mod ledgers;
 mod watching;
@@ -18,8 +22,10 @@ use std::time::{Duration, Instant, SystemTime};
 use secrecy::SecretString;
 use tokio::sync::{broadcast, Mutex};
 
+pub use alerts::{AlertsError, WaitingAlert, ALERTS_FILE};
 pub use inbox::Inbox;
 
+use crate::alerts::Alert;
 use crate::client::AtelierClient;
 use crate::error::ApiError;
 use crate::forms::{self, ProfileForm, ServiceForm};
@@ -28,6 +34,7 @@ use crate::secrets::KeyStore;
 use crate::session::{Session, SessionError, SessionPaths, SessionView, Target};
 use crate::settings::{Mode, Preferences};
 use crate::watcher::{AtelierMarketplace, CallKind, Problem, WatchEvent, WatchStatus};
+use alerts::AlertStore;
 use inbox::KeptInbox;
 use ledgers::Ledgers;
 use watching::{OnDeath, Running};
@@ -37,7 +44,8 @@ pub struct DeskConfig {
     pub settings_file: PathBuf,
     /// The practice marketplace's own database (sandbox keys only, nothing real).
     pub practice_data: PathBuf,
-    /// Seen orders, queued deliveries and rate ledgers, one folder per mode and agent.
+    /// Seen orders, queued deliveries, waiting alerts and rate ledgers, one folder per mode
+    /// and agent.
     pub watch_dir: PathBuf,
     pub keys: Arc<dyn KeyStore>,
 }
@@ -67,6 +75,8 @@ struct Inner {
     watch_dir: PathBuf,
     running: Mutex<Option<Running>>,
     inbox: Arc<KeptInbox>,
+    /// The signed-in agent's alerts waiting to be seen (empty, in memory, when nobody is).
+    alerts: std::sync::Mutex<AlertStore>,
     news: broadcast::Sender<News>,
     /// Watchers that died unasked in a row, and when the last one did.
     deaths: std::sync::Mutex<(u32, Option<Instant>)>,
@@ -87,6 +97,7 @@ impl Desk {
             watch_dir: config.watch_dir,
             running: Mutex::new(None),
             inbox: Arc::default(),
+            alerts: std::sync::Mutex::new(AlertStore::in_memory()),
             news,
             deaths: Default::default(),
         }));
@@ -297,11 +308,39 @@ impl Desk {
 
     /// Queues a confirmed delivery with the watcher, which sends it within the rate limit,
     /// keeps it across restarts, and never sends it twice. The outcome arrives as news.
+    /// An order being delivered has been seen: its waiting alert goes.
     pub async fn deliver(&self, order_id: &str, form: &Delivery) -> Result<(), SessionError> {
         let delivery = crate::validate::delivery(form)?;
         let handle = self.handle().await.ok_or(ApiError::NotSignedIn)?;
         let _ = handle.deliver(order_id, delivery).await;
+        let _ = self.dismiss_alerts(&[order_id.to_owned()]);
         Ok(())
+    }
+
+    // --- Alerts nobody saw yet -------------------------------------------------------------
+
+    /// Keeps a new-order alert that no desktop notification showed, on disk before this
+    /// returns, until the creator has seen its orders. On a failed save it is kept for this
+    /// run only, and the error says why.
+    pub fn keep_alert(&self, alert: Alert) -> std::io::Result<()> {
+        self.alerts().keep(alert, SystemTime::now()).map(|_| ())
+    }
+
+    /// The signed-in agent's alerts still waiting to be seen, oldest first.
+    pub fn waiting_alerts(&self) -> Vec<WaitingAlert> {
+        self.alerts().waiting()
+    }
+
+    /// How many orders those alerts announce (each order once).
+    pub fn waiting_orders(&self) -> usize {
+        self.alerts().waiting_orders()
+    }
+
+    /// The creator has seen these orders; answers the alerts still waiting.
+    pub fn dismiss_alerts(&self, order_ids: &[String]) -> Result<Vec<WaitingAlert>, AlertsError> {
+        let mut alerts = self.alerts();
+        alerts.dismiss(order_ids)?;
+        Ok(alerts.waiting())
     }
 
     /// Practice mode: a pretend client pays for a service; the watcher looks right away
@@ -326,6 +365,10 @@ impl Desk {
 
     // --- Inside the desk -----------------------------------------------------------------
 
+    fn alerts(&self) -> std::sync::MutexGuard<'_, AlertStore> {
+        self.0.alerts.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     async fn handle(&self) -> Option<crate::watcher::WatcherHandle> {
         let running = self.0.running.lock().await;
         running.as_ref().map(|r| r.handle.clone())
@@ -349,10 +392,23 @@ impl Desk {
             old.stop().await;
         }
         self.0.inbox.clear();
+        let (alerts, damaged) = match &wanted {
+            Some((target, _)) => {
+                AlertStore::open(&watching::agent_dir(&self.0.watch_dir, target).join(ALERTS_FILE))
+            }
+            None => (AlertStore::in_memory(), None),
+        };
+        *self.alerts() = alerts;
         let problem = match wanted {
             Some((target, client)) => self.start_watching(&mut running, target, client).err(),
             None => None,
         };
+        let problem = problem.or(damaged.map(|e| Problem {
+            code: "storage".to_owned(),
+            message: "Atelier Desk couldn't read which new-order alerts you hadn't seen yet. Your orders are all in the inbox.".to_owned(),
+            detail: Some(e.to_string()),
+            retry_after_secs: None,
+        }));
         let status = running.as_ref().map(Running::status);
         let event = problem.map(|problem| WatchEvent::Problem { problem });
         let _ = self.0.news.send(News { event, status });
@@ -411,7 +467,11 @@ fn revive_later(desk: Weak<Inner>, target: Target, client: AtelierClient) -> Dur
         let mut deaths = inner.deaths.lock().unwrap_or_else(|p| p.into_inner());
         let (in_a_row, last) = &mut *deaths;
         let recent = last.is_some_and(|at| at.elapsed() < Duration::from_secs(30 * 60));
-        *in_a_row = if recent { in_a_row.saturating_add(1) } else { 1 };
+        *in_a_row = if recent {
+            in_a_row.saturating_add(1)
+        } else {
+            1
+        };
         *last = Some(Instant::now());
         watching::revival_delay(*in_a_row)
     };

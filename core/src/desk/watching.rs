@@ -4,7 +4,7 @@
 //! bug) is reported in plain words and started again after a growing pause: the creator
 //! relies on it without looking at it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,8 +16,8 @@ use super::inbox::KeptInbox;
 use super::News;
 use crate::session::Target;
 use crate::watcher::{
-    Marketplace, Problem, SharedLedger, WatchEvent, WatchStatus, Watcher, WatcherConfig,
-    WatcherHandle, Waiting,
+    Marketplace, Problem, SharedLedger, Waiting, WatchEvent, WatchStatus, Watcher, WatcherConfig,
+    WatcherHandle,
 };
 
 /// A watcher at work for one target.
@@ -44,10 +44,7 @@ impl Running {
         news: broadcast::Sender<News>,
         on_death: OnDeath,
     ) -> Result<Running, Problem> {
-        // What was seen and what waits to be delivered belong to one agent.
-        let agent_dir = watch_dir
-            .join(target.mode.as_str())
-            .join(safe_dir_name(&target.agent_id));
+        let agent_dir = agent_dir(watch_dir, &target);
         let (events_tx, events) = mpsc::channel(64);
         let handle = Watcher::spawn(WatcherConfig::new(agent_dir, ledger), market, events_tx)
             .map_err(|e| Problem {
@@ -73,8 +70,14 @@ impl Running {
                 }
                 let again_in = on_death();
                 let status = dead_status(handle.status(), Some(again_in));
-                let event = status.problem.clone().map(|problem| WatchEvent::Problem { problem });
-                let _ = news.send(News { event, status: Some(status) });
+                let event = status
+                    .problem
+                    .clone()
+                    .map(|problem| WatchEvent::Problem { problem });
+                let _ = news.send(News {
+                    event,
+                    status: Some(status),
+                });
             }
         });
         Ok(Running {
@@ -166,6 +169,14 @@ async fn forward(
     }
 }
 
+/// The folder of one mode and agent: what was seen, what waits to be delivered and which
+/// alerts wait to be seen belong to one agent.
+pub(super) fn agent_dir(watch_dir: &Path, target: &Target) -> PathBuf {
+    watch_dir
+        .join(target.mode.as_str())
+        .join(safe_dir_name(&target.agent_id))
+}
+
 /// Agent ids are opaque: keep them from naming anything but one folder.
 fn safe_dir_name(agent_id: &str) -> String {
     agent_id
@@ -242,16 +253,8 @@ mod tests {
             agent_id: "ext_1".into(),
         };
         let ledger = SharedLedger::new(CallLedger::in_memory(Budget::default()));
-        let running = Running::start(
-            target,
-            Deadly,
-            &dir,
-            ledger,
-            Arc::default(),
-            news,
-            on_death,
-        )
-        .unwrap();
+        let running =
+            Running::start(target, Deadly, &dir, ledger, Arc::default(), news, on_death).unwrap();
 
         let said = tokio::time::timeout(Duration::from_secs(10), async {
             loop {
@@ -264,8 +267,15 @@ mod tests {
         .await
         .expect("the death is announced");
         assert_eq!(said.0.code, "watcher_stopped");
-        assert!(said.0.message.contains("about 5 seconds"), "{}", said.0.message);
-        assert!(!said.1.running, "the status never says running when it is not");
+        assert!(
+            said.0.message.contains("about 5 seconds"),
+            "{}",
+            said.0.message
+        );
+        assert!(
+            !said.1.running,
+            "the status never says running when it is not"
+        );
         assert_eq!(*revived.lock().unwrap(), 1);
         assert!(running.is_dead());
         assert!(!running.status().running);
@@ -291,8 +301,10 @@ mod tests {
         };
         let ledger = SharedLedger::new(CallLedger::in_memory(Budget::default()));
         let market = crate::watcher::AtelierMarketplace::new(
-            crate::client::AtelierClient::new(crate::base_url::BaseUrl::parse(&target.base_url).unwrap())
-                .unwrap(),
+            crate::client::AtelierClient::new(
+                crate::base_url::BaseUrl::parse(&target.base_url).unwrap(),
+            )
+            .unwrap(),
             "ext_2",
         );
         let running =

@@ -29,6 +29,8 @@ pub const COMMANDS: &[&str] = &[
     "deliver",
     "guess_media_type",
     "simulate_order",
+    "waiting_alerts",
+    "dismiss_alerts",
     "preferences",
     "set_preferences",
     "start_on_login",

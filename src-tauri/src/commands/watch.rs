@@ -1,6 +1,8 @@
-use atelier_core::desk::Inbox;
+use atelier_core::desk::{AlertsError, Inbox, WaitingAlert};
 use atelier_core::models::{Delivery, Order};
 use atelier_core::session::SessionError;
+
+use tauri::{AppHandle, Runtime};
 
 use super::DeskState;
 use crate::watch::{view_of, WatchView};
@@ -61,4 +63,22 @@ pub async fn simulate_order(
 ) -> Result<Order, SessionError> {
     desk.simulate_order(service_id.as_deref(), brief.as_deref())
         .await
+}
+
+/// New-order alerts no desktop notification showed, waiting to be seen (oldest first).
+#[tauri::command]
+pub fn waiting_alerts(desk: DeskState<'_>) -> Vec<WaitingAlert> {
+    desk.waiting_alerts()
+}
+
+/// The creator has seen these orders: their alerts go. Answers what still waits.
+#[tauri::command]
+pub async fn dismiss_alerts<R: Runtime>(
+    desk: DeskState<'_>,
+    app: AppHandle<R>,
+    order_ids: Vec<String>,
+) -> Result<Vec<WaitingAlert>, AlertsError> {
+    let left = desk.dismiss_alerts(&order_ids);
+    crate::tray::show_waiting(&app, desk.waiting_orders());
+    left
 }
