@@ -2,6 +2,7 @@
 //! client, real files and the sandbox's real rate limiter: announcements across restarts,
 //! and deliveries whose answer (or request) gets lost.
 
+mod faults;
 mod proxy;
 
 use std::path::PathBuf;
