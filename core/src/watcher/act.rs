@@ -2,7 +2,7 @@
 
 use std::time::SystemTime;
 
-use super::clock::{later, Clock};
+use super::clock::{later, Clock, Moment};
 use super::deliveries::PendingDelivery;
 use super::event::{stamp, Problem, WatchEvent};
 use super::ledger::CallKind;
@@ -26,19 +26,19 @@ enum Failure {
 
 impl<M: Marketplace, C: Clock> Runner<M, C> {
     pub(super) async fn poll(&mut self) -> Flow {
-        let start = self.clock.now();
+        let start = self.clock.moment();
         // Something else may have taken the slot since the plan was made; then the next
         // plan simply lands later.
         if self.ledger.try_spend(CallKind::OrdersPoll, start).is_err() {
             return Ok(());
         }
         self.report_ledger_problem().await?;
-        self.last_poll = Some(start);
+        self.last_poll = Some(start.wall);
         self.check_once = false;
         let answer = self.market.payable_orders().await;
-        let end = self.clock.now();
+        let end = self.clock.moment();
         match answer {
-            Ok(orders) => self.checked(&orders, start, end).await,
+            Ok(orders) => self.checked(&orders, start.wall, end).await,
             Err(e) => {
                 match self.classify(&e, end) {
                     Failure::RateLimited { until } => {
@@ -47,8 +47,10 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
                     }
                     failure @ (Failure::Network | Failure::Server) => {
                         self.failures = self.failures.saturating_add(1);
-                        self.poll_wanted =
-                            later(end, backoff(&self.policy, self.failures, &mut self.rng));
+                        self.poll_wanted = later(
+                            end.wall,
+                            backoff(&self.policy, self.failures, &mut self.rng),
+                        );
                         self.poll_why = Waiting::Backoff;
                         self.poll_backoff_network = matches!(failure, Failure::Network);
                     }
@@ -60,15 +62,15 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
 
     /// A successful look at the orders (a poll, or a re-read for a delivery): announce
     /// what is new and plan the next regular poll.
-    async fn checked(&mut self, orders: &[Order], start: SystemTime, end: SystemTime) -> Flow {
+    async fn checked(&mut self, orders: &[Order], start: SystemTime, end: Moment) -> Flow {
         self.failures = 0;
         self.offline = false;
         self.probe_saw_down = false;
         self.problem = None;
-        self.last_check = Some(end);
+        self.last_check = Some(end.wall);
         self.poll_wanted = later(start, jittered_interval(&self.policy, &mut self.rng));
         self.poll_why = Waiting::Interval;
-        let admitted = self.seen.admit(orders, end);
+        let admitted = self.seen.admit(orders, end.wall);
         if let Some(e) = &admitted.store_error {
             self.report(Problem::from(e)).await?;
         }
@@ -81,7 +83,7 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
         let next_at = self.poll_plan(end).map(|p| stamp(p.at));
         let budget_left = self.ledger.remaining(end);
         self.emit(WatchEvent::Checked {
-            at: stamp(end),
+            at: stamp(end.wall),
             next_at,
             budget_left,
         })
@@ -120,8 +122,8 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
     }
 
     pub(super) async fn deliver_next(&mut self) -> Flow {
-        let now = self.clock.now();
-        let Some(pending) = self.queue.due(now).cloned() else {
+        let now = self.clock.moment();
+        let Some(pending) = self.queue.due(now.wall).cloned() else {
             return Ok(());
         };
         if pending.uncertain {
@@ -140,7 +142,7 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
             .market
             .deliver(&pending.order_id, &pending.delivery)
             .await;
-        let end = self.clock.now();
+        let end = self.clock.moment();
         match answer {
             Ok(order) => self.delivered(&pending.order_id, order).await,
             Err(e) => {
@@ -164,7 +166,7 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
     }
 
     /// Re-reads every order to learn what became of deliveries that may have landed.
-    async fn recheck(&mut self, start: SystemTime) -> Flow {
+    async fn recheck(&mut self, start: Moment) -> Flow {
         if self
             .ledger
             .try_spend(CallKind::DeliveryCheck, start)
@@ -174,7 +176,7 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
         }
         self.report_ledger_problem().await?;
         let answer = self.market.all_orders().await;
-        let end = self.clock.now();
+        let end = self.clock.moment();
         let uncertain: Vec<PendingDelivery> = self
             .queue
             .items()
@@ -230,7 +232,7 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
                 }
             }
         }
-        self.checked(&orders, start, end).await
+        self.checked(&orders, start.wall, end).await
     }
 
     async fn delivered(&mut self, order_id: &str, order: Order) -> Flow {
@@ -257,12 +259,12 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
         failure: Failure,
         uncertain: bool,
         problem: Problem,
-        end: SystemTime,
+        end: Moment,
     ) -> Flow {
         let not_before = match failure {
             Failure::RateLimited { until } => until,
             Failure::Network | Failure::Server => later(
-                end,
+                end.wall,
                 backoff(
                     &self.policy,
                     pending.attempts.saturating_add(1),
@@ -287,16 +289,16 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
 
     /// Sorts a failed limited call, noting a 429 in the ledger and going offline (probing)
     /// after a network failure.
-    fn classify(&mut self, e: &ApiError, end: SystemTime) -> Failure {
+    fn classify(&mut self, e: &ApiError, end: Moment) -> Failure {
         match e {
             ApiError::RateLimited {
                 retry_after_secs,
                 reset_at,
             } => {
-                let wait = rate_limit_wait(&self.policy, *retry_after_secs, *reset_at, end);
-                let until = later(end, wait);
+                let wait = rate_limit_wait(&self.policy, *retry_after_secs, *reset_at, end.wall);
+                let until = end.later(wait);
                 self.ledger.note_rate_limited(until);
-                Failure::RateLimited { until }
+                Failure::RateLimited { until: until.wall }
             }
             ApiError::Network(_) => {
                 // "The network is back" must be seen after this failure: a probe has to
@@ -304,7 +306,7 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
                 // says the server is reachable, and the failure stands.
                 self.offline = true;
                 self.probe_saw_down = false;
-                self.probe_at = later(end, self.policy.probe_interval);
+                self.probe_at = later(end.wall, self.policy.probe_interval);
                 Failure::Network
             }
             _ => Failure::Server,

@@ -1,8 +1,10 @@
 //! Time as the watcher sees it: wall-clock time, because the ledger and the seen-orders
-//! file outlive the process and must compare with times from before a restart.
+//! file outlive the process and must compare with times from before a restart; and, for
+//! the rate ledger, the monotonic clock as well, because the wall clock can jump (set by
+//! hand, corrected by NTP, a laptop waking up) while the server's hour runs on regardless.
 
 use std::future::Future;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 /// No time the watcher works with lies beyond this (about the year 5138). Waits come from
 /// servers and files; a wrong one must make the watcher wait long, never make it panic
@@ -20,8 +22,61 @@ pub(super) fn later(t: SystemTime, d: Duration) -> SystemTime {
     t.checked_add(d).map_or(far, |at| at.min(far))
 }
 
+/// One moment read on both clocks. `mono` is `None` where only the wall time is known: for
+/// anything read back from a file, and for clocks that cannot say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Moment {
+    pub wall: SystemTime,
+    pub mono: Option<Instant>,
+}
+
+impl Moment {
+    /// Now, on the computer's clocks.
+    pub fn now() -> Moment {
+        Moment {
+            wall: SystemTime::now(),
+            mono: Some(Instant::now()),
+        }
+    }
+
+    /// A moment known only by its wall time.
+    pub fn wall_only(wall: SystemTime) -> Moment {
+        Moment { wall, mono: None }
+    }
+
+    /// `d` after this moment, on both clocks.
+    pub fn later(self, d: Duration) -> Moment {
+        Moment {
+            wall: later(self.wall, d),
+            mono: self.mono.and_then(|m| m.checked_add(d)),
+        }
+    }
+
+    /// The moment whose wall time is `wall`, both clocks moved by the same amount. The
+    /// watcher plans in wall times; this lets it ask the ledger about a planned moment.
+    pub fn at(self, wall: SystemTime) -> Moment {
+        let mono = match wall.duration_since(self.wall) {
+            Ok(ahead) => self.mono.and_then(|m| m.checked_add(ahead)),
+            Err(behind) => self.mono.and_then(|m| m.checked_sub(behind.duration())),
+        };
+        Moment { wall, mono }
+    }
+}
+
+impl From<SystemTime> for Moment {
+    fn from(wall: SystemTime) -> Moment {
+        Moment::wall_only(wall)
+    }
+}
+
 pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> SystemTime;
+
+    /// Now on both clocks. A clock that only knows wall time (a test's hand-set clock)
+    /// leaves the monotonic reading out, and the ledger then judges by wall time alone.
+    fn moment(&self) -> Moment {
+        Moment::wall_only(self.now())
+    }
 
     /// Waits `d` on a steady timer. The watcher never sleeps for long at a time and reads
     /// [`Clock::now`] again after each sleep, so a wall clock that jumps (set back, or
@@ -38,6 +93,10 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     fn now(&self) -> SystemTime {
         SystemTime::now()
+    }
+
+    fn moment(&self) -> Moment {
+        Moment::now()
     }
 }
 
@@ -72,6 +131,15 @@ impl TokioClock {
 impl Clock for TokioClock {
     fn now(&self) -> SystemTime {
         later(self.wall, self.origin.elapsed())
+    }
+
+    /// tokio's instant follows a paused test clock, so both readings stay in step.
+    fn moment(&self) -> Moment {
+        let mono = tokio::time::Instant::now();
+        Moment {
+            wall: later(self.wall, mono.saturating_duration_since(self.origin)),
+            mono: Some(mono.into_std()),
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! sees serialises to JSON (`{"type": "new_orders", ...}`), so the app shell can pass it on
 //! as it is.
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
@@ -141,6 +141,28 @@ impl WatchStatus {
             pending_deliveries: 0,
             problem: None,
         }
+    }
+}
+
+/// How long until something, in words that need no time zone: "in about 4 minutes".
+pub fn in_about(d: Duration) -> String {
+    let plural = |n: u64| if n == 1 { "" } else { "s" };
+    let secs = d.as_secs();
+    if secs < 60 {
+        return "in less than a minute".to_owned();
+    }
+    let minutes = secs.div_ceil(60);
+    if minutes <= 90 {
+        return format!("in about {minutes} minute{}", plural(minutes));
+    }
+    let (hours, minutes) = (minutes / 60, minutes % 60);
+    match minutes {
+        0 => format!("in about {hours} hour{}", plural(hours)),
+        m => format!(
+            "in about {hours} hour{} {m} minute{}",
+            plural(hours),
+            plural(m)
+        ),
     }
 }
 

@@ -1,17 +1,27 @@
 //! The app's own count of rate-limited calls. Atelier counts every limited request from one
 //! IP in one shared counter and says nothing about it until it answers 429, so the app must
 //! count for itself, across restarts, and for every part of the app that makes such calls.
+//!
+//! Every doubt is settled on the careful side: a count that was lost (a damaged file, one
+//! from another version, one that cannot be read) means the hour is taken as used up, and
+//! a call made during this run counts for as long as *either* clock says it is recent, so
+//! a wall clock that jumps forward cannot make the app forget what it just sent.
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
-use super::clock::later;
+use super::clock::{later, Moment};
+use super::event::{in_about, Problem};
 use super::store::{self, from_ms, to_ms, StoreError};
 use crate::error::LONGEST_RATE_LIMIT_WAIT;
+use crate::json_file;
+
+/// The file format this version writes and understands.
+const VERSION: u32 = 1;
 
 /// A request that counts toward the shared limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -95,6 +105,10 @@ struct Saved {
     calls: Vec<SavedCall>,
     #[serde(default)]
     blocked_until_ms: Option<u64>,
+    /// Until when the hour is taken as used up because the count was lost. Older versions
+    /// ignore it, which only makes them as careless as they were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    spent_until_ms: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -103,14 +117,25 @@ struct SavedCall {
     kind: CallKind,
 }
 
-/// Limited calls over a rolling window, oldest first.
+#[derive(Debug, Clone, Copy)]
+struct Call {
+    wall: SystemTime,
+    /// Only for calls made during this run: an `Instant` means nothing after a restart.
+    mono: Option<Instant>,
+    kind: CallKind,
+}
+
+/// Limited calls over a rolling window, oldest (by wall time) first.
 #[derive(Debug)]
 pub struct CallLedger {
     budget: Budget,
-    calls: VecDeque<(SystemTime, CallKind)>,
-    blocked_until: Option<SystemTime>,
+    calls: VecDeque<Call>,
+    blocked_until: Option<Moment>,
+    spent_until: Option<Moment>,
     path: Option<PathBuf>,
-    store_problem: Option<String>,
+    /// Why the count was lost, until the app has been told.
+    lost: Option<String>,
+    save_problem: Option<String>,
 }
 
 impl CallLedger {
@@ -120,30 +145,82 @@ impl CallLedger {
             budget,
             calls: VecDeque::new(),
             blocked_until: None,
+            spent_until: None,
             path: None,
-            store_problem: None,
+            lost: None,
+            save_problem: None,
         }
     }
 
-    /// Loads the ledger kept at `path`, or starts an empty one there. A damaged file is
-    /// set aside and the ledger starts empty (the server's 429 remains the backstop);
-    /// [`CallLedger::take_store_problem`] says so.
+    /// Loads the ledger kept at `path`, or starts an empty one there. A damaged file, or
+    /// one written by another version, is set aside and the hour from now is taken as
+    /// used up: what it held is unknown, and "nothing" is the one guess that can get the
+    /// app blocked. [`CallLedger::take_problem`] says so. Only failing to read the file or
+    /// to set it aside is an error (see [`CallLedger::open_or_assume_spent`]).
     pub fn open(path: &Path, budget: Budget) -> Result<CallLedger, StoreError> {
+        let now = Moment::now();
         let mut ledger = CallLedger::in_memory(budget);
         ledger.path = Some(path.to_owned());
         let (saved, damage) = store::load::<Saved>(path)?;
-        ledger.store_problem = damage.map(|e| e.to_string());
-        if let Some(saved) = saved {
-            let mut calls: Vec<_> = saved
-                .calls
-                .into_iter()
-                .map(|c| (from_ms(c.at_ms), c.kind))
-                .collect();
-            calls.sort_by_key(|(at, _)| *at);
-            ledger.calls = calls.into();
-            ledger.blocked_until = saved.blocked_until_ms.map(from_ms);
+        let lost = match (saved, damage) {
+            (_, Some(damage)) => Some(damage.to_string()),
+            (Some(saved), None) if saved.version != VERSION => {
+                let kept = json_file::set_aside(path).map_err(|source| StoreError::Io {
+                    path: path.to_owned(),
+                    source,
+                })?;
+                Some(format!(
+                    "{} is version {} of the count, which this version of Atelier Desk doesn't know; it was kept as {}",
+                    path.display(),
+                    saved.version,
+                    kept.display()
+                ))
+            }
+            (Some(saved), None) => {
+                ledger.restore(saved);
+                None
+            }
+            (None, None) => None,
+        };
+        if let Some(detail) = lost {
+            ledger.assume_spent(now, detail);
         }
         Ok(ledger)
+    }
+
+    /// As [`CallLedger::open`], but a file that cannot even be read also means the hour is
+    /// taken as used up, in memory, and saving is tried again with every change.
+    pub fn open_or_assume_spent(path: &Path, budget: Budget) -> CallLedger {
+        CallLedger::open(path, budget).unwrap_or_else(|e| {
+            let mut ledger = CallLedger::in_memory(budget);
+            ledger.path = Some(path.to_owned());
+            ledger.assume_spent(Moment::now(), e.to_string());
+            ledger
+        })
+    }
+
+    fn restore(&mut self, saved: Saved) {
+        let mut calls: Vec<Call> = saved
+            .calls
+            .into_iter()
+            .map(|c| Call {
+                wall: from_ms(c.at_ms),
+                mono: None,
+                kind: c.kind,
+            })
+            .collect();
+        calls.sort_by_key(|c| c.wall);
+        self.calls = calls.into();
+        self.blocked_until = saved.blocked_until_ms.map(|ms| from_ms(ms).into());
+        self.spent_until = saved.spent_until_ms.map(|ms| from_ms(ms).into());
+    }
+
+    /// The count is unknown: the next window from `now` is taken as used up, and that is
+    /// saved at once so a restart within it does not free it.
+    fn assume_spent(&mut self, now: Moment, detail: String) {
+        self.spent_until = Some(now.later(self.budget.window));
+        self.lost = Some(detail);
+        self.save();
     }
 
     pub fn budget(&self) -> Budget {
@@ -151,66 +228,83 @@ impl CallLedger {
     }
 
     /// Limited calls of every kind that still count at `now`.
-    pub fn used(&self, now: SystemTime) -> u32 {
-        let since = self.window_start(now);
-        let n = self
-            .calls
-            .iter()
-            .rev()
-            .take_while(|(at, _)| *at > since)
-            .count();
+    pub fn used(&self, now: impl Into<Moment>) -> u32 {
+        let now = now.into();
+        let n = self.calls.iter().filter(|c| self.counts(c, now)).count();
         u32::try_from(n).unwrap_or(u32::MAX)
     }
 
     /// What is left of the shared order budget (polls and deliveries) at `now`.
-    pub fn remaining(&self, now: SystemTime) -> u32 {
-        if self.blocked_at(now).is_some() {
+    pub fn remaining(&self, now: impl Into<Moment>) -> u32 {
+        let now = now.into();
+        if self.blocked_at(now).is_some() || self.spent_at(now).is_some() {
             return 0;
         }
         self.budget.orders_limit.saturating_sub(self.used(now))
     }
 
     /// The earliest moment at or after `now` when a call of `kind` may be made.
-    pub fn next_free_slot(&self, kind: CallKind, now: SystemTime) -> SystemTime {
+    pub fn next_free_slot(&self, kind: CallKind, now: impl Into<Moment>) -> SystemTime {
+        let now = now.into();
         match self.check(kind, now) {
-            Ok(()) => now,
+            Ok(()) => now.wall,
             Err(wait) => wait.until,
         }
     }
 
-    pub fn can_spend(&self, kind: CallKind, now: SystemTime) -> bool {
-        self.check(kind, now).is_ok()
+    pub fn can_spend(&self, kind: CallKind, now: impl Into<Moment>) -> bool {
+        self.check(kind, now.into()).is_ok()
     }
 
     /// Records a call of `kind` at `now` if the budget allows it, else says until when to
     /// wait. Check and record happen together, so two parts of the app cannot both take
     /// the last slot.
-    pub fn try_spend(&mut self, kind: CallKind, now: SystemTime) -> Result<(), NotYet> {
+    pub fn try_spend(&mut self, kind: CallKind, now: impl Into<Moment>) -> Result<(), NotYet> {
+        let now = now.into();
         self.check(kind, now)?;
-        self.clamp_future(now);
+        self.clamp_future(now.wall);
         self.record(kind, now);
         Ok(())
     }
 
     /// Records a call that was made without asking first (it counts all the same).
-    pub fn record(&mut self, kind: CallKind, at: SystemTime) {
-        let position = self.calls.partition_point(|(t, _)| *t <= at);
-        self.calls.insert(position, (at, kind));
+    pub fn record(&mut self, kind: CallKind, at: impl Into<Moment>) {
+        let at = at.into();
+        let position = self.calls.partition_point(|c| c.wall <= at.wall);
+        self.calls.insert(
+            position,
+            Call {
+                wall: at.wall,
+                mono: at.mono,
+                kind,
+            },
+        );
         // Whatever expired before `at` has expired now too, even if `at` is a little late.
-        let since = self.window_start(at);
-        while self.calls.front().is_some_and(|(t, _)| *t <= since) {
-            self.calls.pop_front();
-        }
-        if self.blocked_until.is_some_and(|b| b <= at) {
+        let window = self.budget.window;
+        self.calls.retain(|c| expiry(window, c, at) > at.wall);
+        if self.blocked_at(at).is_none() {
             self.blocked_until = None;
+        }
+        if self.spent_at(at).is_none() {
+            self.spent_until = None;
         }
         self.save();
     }
 
-    /// The server answered 429: no limited call of any kind until `until`.
-    pub fn note_rate_limited(&mut self, until: SystemTime) {
-        if self.blocked_until.is_none_or(|b| b < until) {
-            self.blocked_until = Some(until);
+    /// The server answered 429: no limited call of any kind until `until`. Give `until` as
+    /// a [`Moment`] (now, later by the wait) so a wall clock that jumps cannot cut it short.
+    pub fn note_rate_limited(&mut self, until: impl Into<Moment>) {
+        let until = until.into();
+        // Each clock keeps the later of the two ends: whichever says "still blocked" wins.
+        let merged = match self.blocked_until {
+            None => until,
+            Some(b) => Moment {
+                wall: b.wall.max(until.wall),
+                mono: b.mono.max(until.mono),
+            },
+        };
+        if self.blocked_until != Some(merged) {
+            self.blocked_until = Some(merged);
             self.save();
         }
     }
@@ -218,67 +312,96 @@ impl CallLedger {
     /// The end of a 429 wait still running at `now`.
     /// No 429 is obeyed for longer than [`LONGEST_RATE_LIMIT_WAIT`]; a longer wait can only
     /// come from a wall clock that was set back (or an edited file), and is cut to that.
-    pub fn blocked_at(&self, now: SystemTime) -> Option<SystemTime> {
-        self.blocked_until
-            .filter(|b| *b > now)
-            .map(|b| b.min(later(now, LONGEST_RATE_LIMIT_WAIT)))
+    pub fn blocked_at(&self, now: impl Into<Moment>) -> Option<SystemTime> {
+        let now = now.into();
+        let end = end_seen_from(self.blocked_until?, now);
+        (end > now.wall).then(|| end.min(later(now.wall, LONGEST_RATE_LIMIT_WAIT)))
+    }
+
+    /// The end of an hour taken as used up because the count was lost, if it still runs
+    /// at `now`. Never more than a window from now, whatever the wall clock did.
+    pub fn spent_at(&self, now: impl Into<Moment>) -> Option<SystemTime> {
+        let now = now.into();
+        let end = end_seen_from(self.spent_until?, now);
+        (end > now.wall).then(|| end.min(later(now.wall, self.budget.window)))
     }
 
     /// The calls that still count, oldest first (for display and tests).
     pub fn calls(&self) -> impl Iterator<Item = (SystemTime, CallKind)> + '_ {
-        self.calls.iter().copied()
+        self.calls.iter().map(|c| (c.wall, c.kind))
     }
 
-    /// A problem saving or loading the ledger since the last call, for the UI.
-    pub fn take_store_problem(&mut self) -> Option<String> {
-        self.store_problem.take()
+    /// A problem loading or saving the ledger since the last call, for the UI: first that
+    /// the count was lost (and until when the app therefore waits), then any failed save.
+    pub fn take_problem(&mut self, now: impl Into<Moment>) -> Option<Problem> {
+        let now = now.into();
+        if let Some(detail) = self.lost.take() {
+            let wait = self
+                .spent_at(now)
+                .and_then(|end| end.duration_since(now.wall).ok())
+                .unwrap_or_default();
+            return Some(Problem {
+                code: "storage".to_owned(),
+                message: format!(
+                    "Atelier Desk's count of its recent requests to Atelier was damaged. To stay within Atelier's hourly limit it takes this hour as used up: it looks for orders and sends deliveries again by itself {}. The damaged file was kept.",
+                    in_about(wait)
+                ),
+                detail: Some(detail),
+                retry_after_secs: Some(wait.as_secs()),
+            });
+        }
+        self.save_problem.take().map(|detail| Problem {
+            code: "storage".to_owned(),
+            message: "Atelier Desk couldn't save its count of requests to Atelier.".to_owned(),
+            detail: Some(detail),
+            retry_after_secs: None,
+        })
     }
 
-    fn check(&self, kind: CallKind, now: SystemTime) -> Result<(), NotYet> {
+    fn counts(&self, call: &Call, now: Moment) -> bool {
+        expiry(self.budget.window, call, now) > now.wall
+    }
+
+    fn check(&self, kind: CallKind, now: Moment) -> Result<(), NotYet> {
         if let Some(until) = self.blocked_at(now) {
             return Err(NotYet {
                 until,
                 reason: WaitReason::RateLimited,
             });
         }
+        if let Some(until) = self.spent_at(now) {
+            return Err(NotYet {
+                until,
+                reason: WaitReason::Budget,
+            });
+        }
         let cap = usize::try_from(self.budget.cap(kind)).unwrap_or(usize::MAX);
-        let since = self.window_start(now);
-        // A call "in the future" (the wall clock was set back) is taken as made now: it
-        // keeps counting for a full window, never longer. Clamping keeps the order.
-        let counting: Vec<SystemTime> = self
+        let mut ends: Vec<SystemTime> = self
             .calls
             .iter()
-            .map(|(at, _)| (*at).min(now))
-            .filter(|at| *at > since)
+            .map(|c| expiry(self.budget.window, c, now))
+            .filter(|end| *end > now.wall)
             .collect();
-        if counting.len() < cap {
+        if ends.len() < cap {
             return Ok(());
         }
+        ends.sort();
         // The call that must expire for the count to drop below the cap; with a cap of 0
         // nothing ever frees a slot, and a window from now is the honest answer.
-        let until = match counting
-            .len()
-            .checked_sub(cap)
-            .and_then(|k| counting.get(k))
-        {
-            Some(at) if cap > 0 => later(*at, self.budget.window),
-            _ => later(now, self.budget.window),
+        let until = match ends.len().checked_sub(cap).and_then(|k| ends.get(k)) {
+            Some(end) if cap > 0 => *end,
+            _ => later(now.wall, self.budget.window),
         };
         Err(NotYet {
-            until: until.max(now),
+            until: until.max(now.wall),
             reason: WaitReason::Budget,
         })
     }
 
-    fn window_start(&self, now: SystemTime) -> SystemTime {
-        now.checked_sub(self.budget.window)
-            .unwrap_or(SystemTime::UNIX_EPOCH)
-    }
-
     fn clamp_future(&mut self, now: SystemTime) {
-        for (at, _) in self.calls.iter_mut() {
-            if *at > now {
-                *at = now;
+        for call in self.calls.iter_mut() {
+            if call.wall > now {
+                call.wall = now;
             }
         }
     }
@@ -286,21 +409,47 @@ impl CallLedger {
     fn save(&mut self) {
         let Some(path) = &self.path else { return };
         let saved = Saved {
-            version: 1,
+            version: VERSION,
             calls: self
                 .calls
                 .iter()
-                .map(|(at, kind)| SavedCall {
-                    at_ms: to_ms(*at),
-                    kind: *kind,
+                .map(|c| SavedCall {
+                    at_ms: to_ms(c.wall),
+                    kind: c.kind,
                 })
                 .collect(),
-            blocked_until_ms: self.blocked_until.map(to_ms),
+            blocked_until_ms: self.blocked_until.map(|b| to_ms(b.wall)),
+            spent_until_ms: self.spent_until.map(|s| to_ms(s.wall)),
         };
         if let Err(e) = store::save(path, &saved) {
-            self.store_problem = Some(e.to_string());
+            self.save_problem = Some(e.to_string());
         }
     }
+}
+
+/// When `call` stops counting, as a wall time seen from `now`: a window after it was made
+/// by the wall clock or, for a call of this run, by the monotonic clock, whichever is
+/// later. A call "in the future" by the wall clock (it was set back) is taken as made now:
+/// it keeps counting for a full window, never longer.
+fn expiry(window: Duration, call: &Call, now: Moment) -> SystemTime {
+    let by_wall = later(call.wall.min(now.wall), window);
+    let by_mono = match (call.mono, now.mono) {
+        (Some(made), Some(mono)) => window
+            .checked_sub(mono.saturating_duration_since(made))
+            .map(|left| later(now.wall, left)),
+        _ => None,
+    };
+    by_mono.map_or(by_wall, |end| end.max(by_wall))
+}
+
+/// The wall time at which a wait ending at `until` ends, seen from `now`: the later of
+/// what the wall clock and (when both moments have it) the monotonic clock say.
+fn end_seen_from(until: Moment, now: Moment) -> SystemTime {
+    let by_mono = match (until.mono, now.mono) {
+        (Some(end), Some(mono)) => later(now.wall, end.saturating_duration_since(mono)),
+        _ => now.wall,
+    };
+    until.wall.max(by_mono)
 }
 
 /// One ledger shared by the watcher and the rest of the app. Cheap to clone.
@@ -321,30 +470,35 @@ impl SharedLedger {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    pub fn try_spend(&self, kind: CallKind, now: SystemTime) -> Result<(), NotYet> {
+    pub fn try_spend(&self, kind: CallKind, now: impl Into<Moment>) -> Result<(), NotYet> {
         self.lock().try_spend(kind, now)
     }
 
-    pub fn record(&self, kind: CallKind, at: SystemTime) {
+    pub fn record(&self, kind: CallKind, at: impl Into<Moment>) {
         self.lock().record(kind, at);
     }
 
-    pub fn note_rate_limited(&self, until: SystemTime) {
+    pub fn note_rate_limited(&self, until: impl Into<Moment>) {
         self.lock().note_rate_limited(until);
     }
 
-    pub fn remaining(&self, now: SystemTime) -> u32 {
+    pub fn remaining(&self, now: impl Into<Moment>) -> u32 {
         self.lock().remaining(now)
     }
 
-    pub fn next_free_slot(&self, kind: CallKind, now: SystemTime) -> SystemTime {
+    pub fn next_free_slot(&self, kind: CallKind, now: impl Into<Moment>) -> SystemTime {
         self.lock().next_free_slot(kind, now)
+    }
+
+    pub fn take_problem(&self, now: impl Into<Moment>) -> Option<Problem> {
+        self.lock().take_problem(now)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Instant;
 
     const HOUR: Duration = Duration::from_secs(3600);
 
@@ -444,5 +598,129 @@ mod tests {
         // The clock now reads a day earlier; the recorded calls count from "now".
         ledger.try_spend(CallKind::Deliver, t(0)).unwrap();
         assert_eq!(ledger.next_free_slot(CallKind::OrdersPoll, t(0)), t(3600));
+    }
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "atelier-ledger-{name}-{}-{}",
+            std::process::id(),
+            to_ms(SystemTime::now())
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir.join("ledger.json")
+    }
+
+    fn kept_aside(path: &Path) -> Vec<PathBuf> {
+        std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.to_string_lossy().contains(".damaged-"))
+            .collect()
+    }
+
+    #[test]
+    fn a_damaged_ledger_counts_as_a_spent_hour_not_a_free_one() {
+        for (name, text) in [
+            ("garbage", "{\"version\": 1, \"calls\": [{\"at_ms\": "),
+            ("unknown-version", "{\"version\": 99, \"calls\": []}"),
+        ] {
+            let path = scratch(name);
+            std::fs::write(&path, text).unwrap();
+            let before = SystemTime::now();
+            let mut ledger = CallLedger::open(&path, Budget::default()).unwrap();
+            let problem = ledger
+                .take_problem(SystemTime::now())
+                .expect("the lost count is reported");
+            assert_eq!(problem.code, "storage");
+            assert!(
+                problem.message.contains("in about 61 minutes"),
+                "{name}: {}",
+                problem.message
+            );
+            assert!(problem.detail.unwrap().contains(".damaged-"), "{name}");
+            assert!(
+                ledger.take_problem(SystemTime::now()).is_none(),
+                "told once"
+            );
+            for kind in [CallKind::OrdersPoll, CallKind::Deliver, CallKind::Register] {
+                assert!(
+                    !ledger.can_spend(kind, SystemTime::now()),
+                    "{name}: {kind:?}"
+                );
+            }
+            assert_eq!(ledger.remaining(SystemTime::now()), 0, "{name}");
+            let free = ledger.next_free_slot(CallKind::OrdersPoll, SystemTime::now());
+            assert!(
+                free >= before + Budget::default().window,
+                "{name}: free again after {:?}",
+                free.duration_since(before)
+            );
+            assert_eq!(
+                kept_aside(&path).len(),
+                1,
+                "{name}: the file is kept for a person"
+            );
+            // A restart in the middle of that hour does not make it free either.
+            drop(ledger);
+            let reopened = CallLedger::open(&path, Budget::default()).unwrap();
+            assert!(
+                !reopened.can_spend(CallKind::Deliver, SystemTime::now()),
+                "{name}"
+            );
+            let _ = std::fs::remove_dir_all(path.parent().unwrap());
+        }
+    }
+
+    #[test]
+    fn a_wall_clock_jumping_forward_does_not_forget_calls_made_in_this_run() {
+        let start = Moment {
+            wall: t(0),
+            mono: Some(Instant::now()),
+        };
+        let mut ledger = CallLedger::in_memory(hour_budget());
+        for i in 0..24 {
+            let at = start.later(Duration::from_secs(i * 10));
+            ledger.try_spend(CallKind::OrdersPoll, at).unwrap();
+        }
+        // Five minutes on, the wall clock is suddenly two hours ahead.
+        let mut now = start.later(Duration::from_secs(300));
+        now.wall = t(2 * 3600 + 300);
+        assert_eq!(ledger.used(now), 24);
+        assert!(!ledger.can_spend(CallKind::OrdersPoll, now));
+        assert!(ledger.can_spend(CallKind::Deliver, now));
+        assert_eq!(
+            ledger.next_free_slot(CallKind::OrdersPoll, now),
+            now.wall + Duration::from_secs(3600 - 300),
+            "free when the first poll is an hour old by the steady clock"
+        );
+        // A 429's wait is not cut short by the jump either.
+        ledger.note_rate_limited(start.later(Duration::from_secs(900)));
+        assert_eq!(
+            ledger.blocked_at(now),
+            Some(now.wall + Duration::from_secs(600))
+        );
+        // An hour after the first call, by the steady clock, it no longer counts.
+        let mut later_on = start.later(Duration::from_secs(3600));
+        later_on.wall = t(2 * 3600 + 3600);
+        assert_eq!(ledger.used(later_on), 23);
+    }
+
+    #[test]
+    fn calls_read_back_from_the_file_are_judged_by_wall_time_alone() {
+        let path = scratch("restart-jump");
+        let start = Moment {
+            wall: t(0),
+            mono: Some(Instant::now()),
+        };
+        let mut ledger = CallLedger::open(&path, hour_budget()).unwrap();
+        ledger.try_spend(CallKind::OrdersPoll, start).unwrap();
+        drop(ledger);
+        let reopened = CallLedger::open(&path, hour_budget()).unwrap();
+        let mut now = start.later(Duration::from_secs(60));
+        assert_eq!(reopened.used(now), 1);
+        now.wall = t(2 * 3600);
+        assert_eq!(reopened.used(now), 0, "only the wall time was kept");
+        let _ = std::fs::remove_dir_all(path.parent().unwrap());
     }
 }

@@ -28,7 +28,7 @@ use rand::SeedableRng;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-pub use clock::{Clock, SystemClock, TokioClock};
+pub use clock::{Clock, Moment, SystemClock, TokioClock};
 pub use deliveries::{PendingDeliveries, PendingDelivery};
 pub use event::{Problem, WatchCommand, WatchEvent, WatchStatus};
 pub use ledger::{Budget, CallKind, CallLedger, NotYet, SharedLedger, WaitReason};
@@ -99,12 +99,16 @@ impl Watcher {
         let (seen, seen_problem) = SeenOrders::open(&config.data_dir.join(SEEN_FILE))?;
         let (queue, queue_problem) =
             PendingDeliveries::open(&config.data_dir.join(DELIVERIES_FILE))?;
-        let startup_problems = [seen_problem, queue_problem]
+        let moment = clock.moment();
+        let now = moment.wall;
+        let mut startup_problems: Vec<Problem> = [seen_problem, queue_problem]
             .iter()
             .flatten()
             .map(Problem::from)
             .collect();
-        let now = clock.now();
+        // A count lost while loading holds the watcher back for an hour: say why at once,
+        // not after that hour, when it would first spend.
+        startup_problems.extend(config.ledger.take_problem(moment));
         let budget_limit = config.ledger.lock().budget().orders_limit;
         let (status_tx, status_rx) = watch::channel(WatchStatus::starting(budget_limit));
         let (command_tx, command_rx) = mpsc::channel(32);

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use rand::rngs::StdRng;
 use tokio::sync::{mpsc, watch};
 
-use super::clock::{later, Clock};
+use super::clock::{later, Clock, Moment};
 use super::deliveries::PendingDeliveries;
 use super::event::{stamp, Problem, WatchCommand, WatchEvent, WatchStatus};
 use super::ledger::{CallKind, SharedLedger};
@@ -73,7 +73,7 @@ pub(super) struct Runner<M, C> {
 impl<M: Marketplace, C: Clock> Runner<M, C> {
     pub async fn run(mut self) {
         let _ = self.run_until_stopped().await;
-        let now = self.clock.now();
+        let now = self.clock.moment();
         let mut last = self.snapshot(now, None);
         last.running = false;
         last.next_check = None;
@@ -92,10 +92,11 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
             self.report(Problem::from(&e)).await?;
         }
         loop {
-            let now = self.clock.now();
+            let moment = self.clock.moment();
+            let now = moment.wall;
             self.rein_in(now).await?;
-            let next = self.next_action(now);
-            self.publish(now);
+            let next = self.next_action(moment);
+            self.publish(moment);
             // Look up now and then even with nothing due: the budget left changes as calls
             // expire, and a wall clock that jumped must not leave the watcher asleep.
             let review = later(now, REVIEW_EVERY);
@@ -153,13 +154,13 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
     }
 
     /// The earliest due action, if anything is waiting at all.
-    fn next_action(&self, now: SystemTime) -> Option<(SystemTime, Action)> {
+    fn next_action(&self, now: Moment) -> Option<(SystemTime, Action)> {
         let mut candidates = Vec::with_capacity(3);
         if self.offline && (!self.paused || self.check_once || !self.queue.is_empty()) {
-            candidates.push((self.probe_at.max(now), Action::Probe));
+            candidates.push((self.probe_at.max(now.wall), Action::Probe));
         }
-        if let Some(due) = self.queue.next_due(now) {
-            let at = self.ledger.next_free_slot(CallKind::Deliver, due);
+        if let Some(due) = self.queue.next_due(now.wall) {
+            let at = self.ledger.next_free_slot(CallKind::Deliver, now.at(due));
             candidates.push((at, Action::Deliver));
         }
         if let Some(plan) = self.poll_plan(now) {
@@ -168,7 +169,7 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
         candidates.into_iter().min()
     }
 
-    pub(super) fn poll_plan(&self, now: SystemTime) -> Option<Plan> {
+    pub(super) fn poll_plan(&self, now: Moment) -> Option<Plan> {
         if self.paused && !self.check_once {
             return None;
         }
@@ -233,7 +234,7 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
         self.poll_why = Waiting::Now;
     }
 
-    pub(super) fn snapshot(&self, now: SystemTime, poll: Option<Plan>) -> WatchStatus {
+    pub(super) fn snapshot(&self, now: Moment, poll: Option<Plan>) -> WatchStatus {
         let ledger = self.ledger.lock();
         WatchStatus {
             running: true,
@@ -253,7 +254,7 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
     }
 
     /// Updates the status for the UI (subscribers hear only of real changes).
-    fn publish(&self, now: SystemTime) {
+    fn publish(&self, now: Moment) {
         let snapshot = self.snapshot(now, self.poll_plan(now));
         self.status.send_if_modified(|old| {
             let changed = *old != snapshot;
@@ -264,7 +265,7 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
 
     /// Tells the app, with the status already saying the same.
     pub(super) async fn emit(&self, event: WatchEvent) -> Flow {
-        self.publish(self.clock.now());
+        self.publish(self.clock.moment());
         self.events.send(event).await.map_err(|_| Closed)
     }
 
@@ -276,18 +277,9 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
 
     /// Tells the app if the ledger could not be saved.
     pub(super) async fn report_ledger_problem(&mut self) -> Flow {
-        let trouble = self.ledger.lock().take_store_problem();
+        let trouble = self.ledger.take_problem(self.clock.moment());
         match trouble {
-            Some(detail) => {
-                self.report(Problem {
-                    code: "storage".to_owned(),
-                    message: "Atelier Desk couldn't save its count of requests to Atelier."
-                        .to_owned(),
-                    detail: Some(detail),
-                    retry_after_secs: None,
-                })
-                .await
-            }
+            Some(problem) => self.report(problem).await,
             None => Ok(()),
         }
     }

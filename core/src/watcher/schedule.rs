@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use rand::Rng;
 use serde::Serialize;
 
-use super::clock::later;
+use super::clock::{later, Moment};
 use super::ledger::{CallKind, CallLedger};
 use crate::error::LONGEST_RATE_LIMIT_WAIT;
 use crate::models::Timestamp;
@@ -134,10 +134,11 @@ pub fn plan_poll(
     why: Waiting,
     last_poll: Option<SystemTime>,
     ledger: &CallLedger,
-    now: SystemTime,
+    now: impl Into<Moment>,
 ) -> Plan {
+    let now = now.into();
     let mut plan = Plan {
-        at: wanted.max(now),
+        at: wanted.max(now.wall),
         waiting: why,
     };
     if let Some(last) = last_poll {
@@ -145,7 +146,7 @@ pub fn plan_poll(
     }
     // The ledger answers for a moment; asking at the planned moment accounts for calls
     // that will have expired by then.
-    let free = ledger.next_free_slot(CallKind::OrdersPoll, plan.at);
+    let free = ledger.next_free_slot(CallKind::OrdersPoll, now.at(plan.at));
     if free > plan.at {
         plan.at = free;
         plan.waiting = match ledger.blocked_at(now) {
