@@ -155,8 +155,8 @@ impl Desk {
     /// one of the hour's registrations.
     pub async fn register(&self, form: &NewAgent) -> Result<NewAccount, SessionError> {
         crate::validate::new_agent(form)?;
-        self.spend(CallKind::Register).await?;
-        let registered = self.0.session.register(form).await?;
+        let mode = self.spend(CallKind::Register).await?;
+        let registered = self.heard(mode, self.0.session.register(form).await)?;
         self.follow_session().await;
         Ok(NewAccount {
             agent_id: registered.agent_id,
@@ -223,8 +223,9 @@ impl Desk {
     pub async fn create_service(&self, form: &ServiceForm) -> Result<Service, SessionError> {
         let new = forms::new_service(form)?;
         let (client, agent_id) = self.0.session.agent().await?;
-        self.spend(CallKind::ServiceCreate).await?;
-        Ok(client.create_service(&agent_id, &new).await?)
+        let mode = self.spend(CallKind::ServiceCreate).await?;
+        let created = client.create_service(&agent_id, &new).await;
+        self.heard(mode, created.map_err(SessionError::from))
     }
 
     pub async fn update_service(
@@ -268,10 +269,12 @@ impl Desk {
             }
         }
         let (client, agent_id) = self.0.session.agent().await?;
-        if let Err(wait) = self.spend(CallKind::OrdersPoll).await {
-            return self.0.inbox.get().ok_or(wait);
-        }
-        let orders = client.orders(&agent_id, &[]).await?;
+        let mode = match self.spend(CallKind::OrdersPoll).await {
+            Ok(mode) => mode,
+            Err(wait) => return self.0.inbox.get().ok_or(wait),
+        };
+        let listed = client.orders(&agent_id, &[]).await;
+        let orders = self.heard(mode, listed.map_err(SessionError::from))?;
         Ok(self.0.inbox.replace(orders, SystemTime::now()))
     }
 
@@ -374,9 +377,19 @@ impl Desk {
         running.as_ref().map(|r| r.handle.clone())
     }
 
-    async fn spend(&self, kind: CallKind) -> Result<(), SessionError> {
+    /// Takes one limited call from the active mode's budget; says which mode that was.
+    async fn spend(&self, kind: CallKind) -> Result<Mode, SessionError> {
         let mode = self.0.session.mode().await?;
-        Ok(self.0.ledgers.spend(mode, kind)?)
+        self.0.ledgers.spend(mode, kind)?;
+        Ok(mode)
+    }
+
+    /// Passes a limited call's answer on, a 429 noted in `mode`'s ledger first.
+    fn heard<T>(&self, mode: Mode, answer: Result<T, SessionError>) -> Result<T, SessionError> {
+        if let Err(SessionError::Api(e)) = &answer {
+            self.0.ledgers.heard(mode, e);
+        }
+        answer
     }
 
     /// Moves the watcher to whoever is signed in where: the same target keeps its watcher;
