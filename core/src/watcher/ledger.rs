@@ -158,7 +158,16 @@ impl CallLedger {
     /// app blocked. [`CallLedger::take_problem`] says so. Only failing to read the file or
     /// to set it aside is an error (see [`CallLedger::open_or_assume_spent`]).
     pub fn open(path: &Path, budget: Budget) -> Result<CallLedger, StoreError> {
-        let now = Moment::now();
+        CallLedger::open_at(path, budget, Moment::now())
+    }
+
+    /// As [`CallLedger::open`], at `now` (simulations).
+    pub fn open_at(
+        path: &Path,
+        budget: Budget,
+        now: impl Into<Moment>,
+    ) -> Result<CallLedger, StoreError> {
+        let now = now.into();
         let mut ledger = CallLedger::in_memory(budget);
         ledger.path = Some(path.to_owned());
         let (saved, damage) = store::load::<Saved>(path)?;
@@ -177,7 +186,7 @@ impl CallLedger {
                 ))
             }
             (Some(saved), None) => {
-                ledger.restore(saved);
+                ledger.restore(saved, now);
                 None
             }
             (None, None) => None,
@@ -199,20 +208,33 @@ impl CallLedger {
         })
     }
 
-    fn restore(&mut self, saved: Saved) {
+    /// Takes the saved times as the wall clock says them at `now`, and from then on also
+    /// on the monotonic clock: whatever the wall clock does after this start cannot make
+    /// a call from before it count for less than it did at the start.
+    fn restore(&mut self, saved: Saved, now: Moment) {
         let mut calls: Vec<Call> = saved
             .calls
             .into_iter()
-            .map(|c| Call {
-                wall: from_ms(c.at_ms),
-                mono: None,
-                kind: c.kind,
+            .map(|c| {
+                let wall = from_ms(c.at_ms);
+                Call {
+                    wall,
+                    mono: now.at(wall.min(now.wall)).mono,
+                    kind: c.kind,
+                }
             })
             .collect();
         calls.sort_by_key(|c| c.wall);
         self.calls = calls.into();
-        self.blocked_until = saved.blocked_until_ms.map(|ms| from_ms(ms).into());
-        self.spent_until = saved.spent_until_ms.map(|ms| from_ms(ms).into());
+        let until = |ms: u64| {
+            let wall = from_ms(ms);
+            Moment {
+                wall,
+                mono: now.at(wall.max(now.wall)).mono,
+            }
+        };
+        self.blocked_until = saved.blocked_until_ms.map(until);
+        self.spent_until = saved.spent_until_ms.map(until);
     }
 
     /// The count is unknown: the next window from `now` is taken as used up, and that is
@@ -221,6 +243,47 @@ impl CallLedger {
         self.spent_until = Some(now.later(self.budget.window));
         self.lost = Some(detail);
         self.save();
+    }
+
+    /// Follows the wall clock if it jumped forward since the last look: the calls of this
+    /// run are re-dated by their steady age, and saved so, so that a restart (which only
+    /// has wall times) still counts them as long as they must. Cheap when nothing moved;
+    /// the watcher calls it every time it looks at the clock.
+    pub fn keep_in_step(&mut self, now: impl Into<Moment>) {
+        if self.rebase(now.into()) {
+            self.save();
+        }
+    }
+
+    /// Moves the wall times of calls and waits to what the monotonic clock says, where
+    /// that is later by more than a second. Says whether anything moved.
+    fn rebase(&mut self, now: Moment) -> bool {
+        const DRIFT: Duration = Duration::from_secs(1);
+        let window = self.budget.window;
+        let mut moved = false;
+        for call in self.calls.iter_mut() {
+            let start = expiry(window, call, now)
+                .checked_sub(window)
+                .unwrap_or(call.wall);
+            if start > later(call.wall, DRIFT) {
+                call.wall = start;
+                moved = true;
+            }
+        }
+        if moved {
+            self.calls.make_contiguous().sort_by_key(|c| c.wall);
+        }
+        for until in [&mut self.blocked_until, &mut self.spent_until]
+            .into_iter()
+            .flatten()
+        {
+            let end = end_seen_from(*until, now);
+            if end > later(until.wall, DRIFT) {
+                until.wall = end;
+                moved = true;
+            }
+        }
+        moved
     }
 
     pub fn budget(&self) -> Budget {
@@ -262,6 +325,7 @@ impl CallLedger {
     pub fn try_spend(&mut self, kind: CallKind, now: impl Into<Moment>) -> Result<(), NotYet> {
         let now = now.into();
         self.check(kind, now)?;
+        self.rebase(now);
         self.clamp_future(now.wall);
         self.record(kind, now);
         Ok(())

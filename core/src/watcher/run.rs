@@ -94,6 +94,8 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
         loop {
             let moment = self.clock.moment();
             let now = moment.wall;
+            // Before a restart can only read wall times, they must already tell the truth.
+            self.ledger.lock().keep_in_step(moment);
             self.rein_in(now).await?;
             let next = self.next_action(moment);
             self.publish(moment);
