@@ -7,6 +7,7 @@
 //! See README.md beside this file.
 
 mod desktop;
+mod faults;
 mod onboarding;
 mod orders;
 mod session;

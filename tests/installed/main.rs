@@ -137,3 +137,10 @@ async fn the_installed_apps_tray_opens_checks_pauses_and_quits() {
     atelier_tests::stories::tray_story(&installed_binary(), atelier_tests::stories::Start::Window)
         .await;
 }
+
+#[tokio::test]
+async fn the_installed_app_rides_out_a_misbehaving_marketplace_and_then_announces_an_order() {
+    // The release build: a 429 asking for u64::MAX seconds, captive-portal HTML and 500s
+    // must cost it nothing, and a paid order is still announced once they stop.
+    atelier_tests::fault_story::faulty_marketplace_story(&installed_binary()).await;
+}

@@ -11,6 +11,7 @@ use atelier_core::sandbox::{RateLimits, Sandbox, SandboxConfig};
 pub mod broken;
 pub mod desktop;
 pub mod e2e;
+pub mod fault_story;
 pub mod faults;
 pub mod procfs;
 pub mod recorder;
