@@ -13,6 +13,7 @@
 mod alerts;
 mod inbox;
 mod ledgers;
+mod lock;
 mod watching;
 
 use std::path::PathBuf;
@@ -80,6 +81,8 @@ struct Inner {
     news: broadcast::Sender<News>,
     /// Watchers that died unasked in a row, and when the last one did.
     deaths: std::sync::Mutex<(u32, Option<Instant>)>,
+    /// Only the copy holding it watches and spends the budget.
+    lock: lock::WatchLock,
 }
 
 impl Desk {
@@ -94,6 +97,7 @@ impl Desk {
         let desk = Desk(Arc::new(Inner {
             session: Session::open(paths, config.keys).await,
             ledgers: Ledgers::new(config.watch_dir.clone()),
+            lock: lock::WatchLock::take(&config.watch_dir),
             watch_dir: config.watch_dir,
             running: Mutex::new(None),
             inbox: Arc::default(),
@@ -248,7 +252,12 @@ impl Desk {
     /// The watcher's status; `None` while nobody is signed in.
     pub async fn status(&self) -> Option<WatchStatus> {
         let running = self.0.running.lock().await;
-        running.as_ref().map(Running::status)
+        if running.is_some() || self.0.lock.is_held() {
+            return running.as_ref().map(Running::status);
+        }
+        drop(running);
+        let (target, _) = self.0.session.target().await?;
+        Some(lock::kept_out(&self.0.ledgers.of(target.mode)))
     }
 
     /// Every order: the kept list while fresh (free), else a new one if the budget allows
@@ -280,8 +289,12 @@ impl Desk {
 
     /// Looks for orders as soon as the budget allows; a no-op when nobody is signed in.
     pub async fn check_now(&self) {
-        if let Some(handle) = self.handle().await {
-            let _ = handle.check_now().await;
+        match self.handle().await {
+            Some(handle) => {
+                let _ = handle.check_now().await;
+            }
+            // Nothing watches: maybe another copy did and has gone.
+            None => self.follow_session().await,
         }
     }
 
@@ -314,6 +327,7 @@ impl Desk {
     /// An order being delivered has been seen: its waiting alert goes.
     pub async fn deliver(&self, order_id: &str, form: &Delivery) -> Result<(), SessionError> {
         let delivery = crate::validate::delivery(form)?;
+        self.exclusive().await?;
         let handle = self.handle().await.ok_or(ApiError::NotSignedIn)?;
         let _ = handle.deliver(order_id, delivery).await;
         let _ = self.dismiss_alerts(&[order_id.to_owned()]);
@@ -364,6 +378,7 @@ impl Desk {
         if let Some(running) = running {
             running.stop().await;
         }
+        self.0.lock.release();
     }
 
     // --- Inside the desk -----------------------------------------------------------------
@@ -379,9 +394,23 @@ impl Desk {
 
     /// Takes one limited call from the active mode's budget; says which mode that was.
     async fn spend(&self, kind: CallKind) -> Result<Mode, SessionError> {
+        self.exclusive().await?;
         let mode = self.0.session.mode().await?;
         self.0.ledgers.spend(mode, kind)?;
         Ok(mode)
+    }
+
+    /// Refuses what would spend the budget while another copy watches; once it has gone,
+    /// takes over, watching included.
+    async fn exclusive(&self) -> Result<(), SessionError> {
+        if self.0.lock.is_held() {
+            return Ok(());
+        }
+        if !self.0.lock.held() {
+            return Err(SessionError::AnotherCopy);
+        }
+        self.follow_session().await;
+        Ok(())
     }
 
     /// Passes a limited call's answer on, a 429 noted in `mode`'s ledger first.
@@ -412,8 +441,15 @@ impl Desk {
             None => (AlertStore::in_memory(), None),
         };
         *self.alerts() = alerts;
+        let mut kept_out = None;
         let problem = match wanted {
-            Some((target, client)) => self.start_watching(&mut running, target, client).err(),
+            Some((target, client)) if self.0.lock.held() => {
+                self.start_watching(&mut running, target, client).err()
+            }
+            Some((target, _)) => {
+                kept_out = Some(lock::kept_out(&self.0.ledgers.of(target.mode)));
+                Some(lock::another_copy())
+            }
             None => None,
         };
         let problem = problem.or(damaged.map(|e| Problem {
@@ -422,7 +458,7 @@ impl Desk {
             detail: Some(e.to_string()),
             retry_after_secs: None,
         }));
-        let status = running.as_ref().map(Running::status);
+        let status = running.as_ref().map(Running::status).or(kept_out);
         let event = problem.map(|problem| WatchEvent::Problem { problem });
         let _ = self.0.news.send(News { event, status });
     }

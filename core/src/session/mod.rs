@@ -111,6 +111,8 @@ pub enum SessionError {
     NotPractice,
     #[error("Create a service first: a pretend client needs something to order.")]
     NoService,
+    #[error("Another copy of Atelier Desk is already watching for orders on this computer. Use that copy, or quit it and try again here.")]
+    AnotherCopy,
     #[error("Your Atelier account ({agent_id}) belongs to the address you use now. Moving to another address signs it out here, and Atelier Desk will not send its key to the new address. To sign in there you will need an agent ID and API key from that marketplace.")]
     ConfirmAddressChange { agent_id: String },
 }
@@ -126,6 +128,7 @@ impl PageError for SessionError {
             SessionError::NotPractice => "not_practice",
             SessionError::NoService => "no_service",
             SessionError::ConfirmAddressChange { .. } => "confirm_address_change",
+            SessionError::AnotherCopy => "another_copy",
         }
     }
 
