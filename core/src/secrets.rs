@@ -1,5 +1,14 @@
-//! The API key lives in the operating system's keyring (Secret Service on Linux), never in
-//! a file. When no keyring can be reached this says so; it never falls back to plain text.
+//! The API key lives in the operating system's keyring (Secret Service on Linux, the login
+//! keychain on macOS, Credential Manager on Windows), never in a file. When no keyring can
+//! be reached this says so; it never falls back to plain text, nor to memory.
+
+// keyring 3 quietly keeps secrets in memory where no backend is built in: the key would
+// vanish at quit. core/Cargo.toml names a backend for exactly these systems.
+#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
+compile_error!(
+    "Atelier Desk keeps the API key in the system keyring, and core/Cargo.toml names one only \
+     for Linux, macOS and Windows: add this system's keyring backend there first."
+);
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -56,6 +65,20 @@ pub fn account_name(mode: &str, agent_id: &str) -> String {
     format!("{mode}:{agent_id}")
 }
 
+/// Whether the keyring this build talks to keeps keys after the app quits. A build that
+/// fell back on keyring's in-memory store would "save" a key and lose it at quit, and the
+/// creator would only find out at the next start.
+fn persistent_keyring() -> bool {
+    use keyring::credential::CredentialPersistence;
+    static PERSISTENT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *PERSISTENT.get_or_init(|| {
+        matches!(
+            keyring::default::default_credential_builder().persistence(),
+            CredentialPersistence::UntilDelete
+        )
+    })
+}
+
 /// The operating system's keyring.
 pub struct OsKeyring {
     service: String,
@@ -69,6 +92,12 @@ impl OsKeyring {
     }
 
     fn entry(&self, account: &str) -> Result<keyring::Entry, KeyringError> {
+        if !persistent_keyring() {
+            return Err(KeyringError::Unavailable {
+                detail: "this build of Atelier Desk has no keyring that outlives the app"
+                    .to_owned(),
+            });
+        }
         keyring::Entry::new(&self.service, account).map_err(KeyringError::from)
     }
 }
@@ -156,5 +185,48 @@ impl KeyStore for MemoryKeyring {
             .unwrap_or_else(|p| p.into_inner())
             .remove(account);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The lines of `manifest` under `[header]`, up to the next table.
+    fn table<'m>(manifest: &'m str, header: &str) -> &'m str {
+        let Some(start) = manifest.find(&format!("[{header}]")) else {
+            return "";
+        };
+        let rest = &manifest[start + header.len() + 2..];
+        &rest[..rest.find("\n[").unwrap_or(rest.len())]
+    }
+
+    #[test]
+    fn every_desktop_we_build_for_keeps_the_key_in_its_own_keyring() {
+        let manifest = include_str!("../Cargo.toml");
+        for (os, backend) in [
+            ("linux", "async-secret-service"),
+            ("macos", "apple-native"),
+            ("windows", "windows-native"),
+        ] {
+            let deps = table(
+                manifest,
+                &format!("target.'cfg(target_os = \"{os}\")'.dependencies"),
+            );
+            assert!(
+                deps.lines()
+                    .any(|l| l.starts_with("keyring") && l.contains(backend)),
+                "{os}: keyring without {backend} keeps keys in memory only"
+            );
+        }
+        assert!(
+            !table(manifest, "dependencies")
+                .lines()
+                .any(|l| l.starts_with("keyring")),
+            "keyring for every target would build, memory-only, where no backend is chosen"
+        );
+    }
+
+    #[test]
+    fn this_build_has_a_keyring_that_outlives_the_app() {
+        assert!(super::persistent_keyring());
     }
 }
