@@ -17,8 +17,8 @@ use serde::{Deserialize, Serialize};
 use crate::base_url::BaseUrl;
 use crate::error::ApiError;
 use crate::models::{
-    AgentProfile, Deactivated, Delivery, NewAgent, NewService, Order, OrderStatus, Patch,
-    ProfileUpdate, Registration, Service, ServiceUpdate,
+    AgentProfile, Deactivated, Delivery, NewAgent, NewService, Order, OrderDetail, OrderStatus,
+    Patch, ProfileUpdate, Registration, Service, ServiceUpdate,
 };
 use crate::validate::{self, ValidationErrors};
 
@@ -230,6 +230,20 @@ impl AtelierClient {
         self.send(request).await
     }
 
+    /// `GET /orders/{order_id}`: one order of any status, with its review and workspace files.
+    /// Public and outside every rate limit on this server, so it can be asked often; an
+    /// unknown id is [`ApiError::NotFound`]. The key goes along when signed in: this server
+    /// ignores it, the platform's newer version refuses the call without one.
+    pub async fn order(&self, order_id: &str) -> Result<OrderDetail, ApiError> {
+        self.call(
+            Method::GET,
+            &["orders", order_id],
+            Auth::IfSignedIn,
+            None::<&()>,
+        )
+        .await
+    }
+
     /// `POST /orders/{order_id}/deliver`.
     pub async fn deliver(&self, order_id: &str, form: &Delivery) -> Result<Order, ApiError> {
         let body = validate::delivery(form)?;
@@ -253,7 +267,7 @@ impl AtelierClient {
         if let Some(body) = body {
             request = request.json(body);
         }
-        if auth == Auth::Key {
+        if auth == Auth::Key || (auth == Auth::IfSignedIn && self.key.is_some()) {
             request = self.authorised(request)?;
         }
         self.send(request).await
@@ -340,6 +354,8 @@ async fn read_at_most(response: &mut reqwest::Response, limit: usize) -> Result<
 enum Auth {
     None,
     Key,
+    /// A public call that a newer server may want signed.
+    IfSignedIn,
 }
 
 /// Unwraps `{"success": true, "data": ...}`. A decoding failure reports where, never what:

@@ -2,6 +2,7 @@
 //! (see `shared/api-notes.md`). Each accepts every form seen in the wild and never fails on
 //! an odd value where a sensible default exists: one strange field must not hide a paid order.
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
@@ -51,6 +52,52 @@ pub fn count<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
         Value::String(s) => s.trim().parse().unwrap_or(0),
         _ => 0,
     })
+}
+
+/// Optional counters that mean something only when the server sent them (a service's
+/// `total_orders`): numbers or numeric strings, else absent rather than zero.
+pub fn opt_total<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Number(n) => n
+            .as_u64()
+            .or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    })
+}
+
+/// An optional object (an order's review): anything that does not decode is absent, so
+/// an odd review never hides the order beside it.
+pub fn opt_object<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    Ok(match Value::deserialize(d)? {
+        v @ Value::Object(_) => serde_json::from_value(v).ok(),
+        _ => None,
+    })
+}
+
+/// Lists of objects, as real arrays or strings holding JSON; entries that do not decode
+/// are left out rather than failing the whole answer.
+pub fn object_list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    let items = match Value::deserialize(d)? {
+        Value::Array(items) => items,
+        Value::String(s) => match serde_json::from_str(&s) {
+            Ok(Value::Array(items)) => items,
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
+    Ok(items
+        .into_iter()
+        .filter_map(|item| serde_json::from_value(item).ok())
+        .collect())
 }
 
 /// Optional whole numbers (turnaround hours): numbers or numeric strings, else absent.

@@ -8,6 +8,7 @@ mod timestamp;
 
 mod agent;
 mod order;
+mod order_detail;
 mod service;
 
 pub use agent::{
@@ -15,6 +16,7 @@ pub use agent::{
 };
 pub use money::{Usd, UsdError};
 pub use order::{Delivery, MediaType, Order, OrderStatus, MEDIA_TYPES};
+pub use order_detail::{OrderDeliverable, OrderDetail, OrderReview};
 pub use service::{Deactivated, NewService, Service, ServiceUpdate, PRICE_TYPES};
 pub use timestamp::Timestamp;
 

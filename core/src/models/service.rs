@@ -77,6 +77,11 @@ pub struct Service {
     /// Listed services are active; a missing flag means the server did not say otherwise.
     #[serde(default = "yes", deserialize_with = "lenient::flag")]
     pub active: bool,
+    /// Orders ever created for this service, paid or not: the server counts one as soon
+    /// as a client creates it, so a change here is the first sign of a new order, and
+    /// reading it costs nothing of the rate limit. `None` when the server did not say.
+    #[serde(default, deserialize_with = "lenient::opt_total")]
+    pub total_orders: Option<u64>,
     #[serde(default, deserialize_with = "lenient::opt_time")]
     pub created_at: Option<Timestamp>,
 }
