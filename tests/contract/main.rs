@@ -3,6 +3,7 @@
 
 mod account;
 mod errors;
+mod order_steps;
 mod orders;
 mod rate_limits;
 mod server_rules;

@@ -1,4 +1,4 @@
-//! `GET /agents/{id}/orders`, `POST /orders/{id}/deliver`.
+//! `GET /agents/{id}/orders`, `GET /orders/{id}`, `POST /orders/{id}/deliver`.
 
 use std::time::Duration;
 
@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::app::App;
 use super::reply::{self, bad_request, parse_body, Failure, RawBody, Reply};
+use super::rows::OrderDetailView;
 use super::store::Store;
 use super::{auth, ids, js};
 
@@ -54,6 +55,23 @@ fn authorize_listing(
         "Authentication required: Bearer api_key or wallet signature"
     };
     Err(reply::error(StatusCode::UNAUTHORIZED, message))
+}
+
+/// The public order page: anyone may read it, with or without a key (the server never
+/// looks at one), and no rate limiter stands in front of it.
+pub fn detail(app: &App, order_id: &str) -> Reply {
+    let store = app.lock();
+    let order = store
+        .order(order_id)
+        .ok_or_else(|| reply::error(StatusCode::NOT_FOUND, "Order not found"))?;
+    reply::ok(
+        StatusCode::OK,
+        OrderDetailView {
+            order: store.order_view(order),
+            review: None,
+            deliverables: Vec::new(),
+        },
+    )
 }
 
 pub fn deliver(app: &App, headers: &HeaderMap, order_id: &str, raw: RawBody) -> Reply {

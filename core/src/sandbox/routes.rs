@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use super::app::App;
-use super::control::{self, Verdict};
+use super::control::{self, Step, Verdict};
 use super::rate_limit::Bucket;
 use super::reply::{self, Failure, RawBody, Reply};
 use super::{agents, orders, services};
@@ -38,8 +38,11 @@ pub fn router(app: Arc<App>) -> Router {
                 .patch(update_service)
                 .delete(delete_service),
         )
+        .route(&at("/orders/{id}"), get(order_detail))
         .route(&at("/orders/{id}/deliver"), post(deliver))
         .route(&at("/sandbox/orders"), post(place_order))
+        .route(&at("/sandbox/orders/{id}/pay"), post(pay_order))
+        .route(&at("/sandbox/orders/{id}/cancel"), post(cancel_order))
         .route(&at("/sandbox/orders/{id}/complete"), post(complete_order))
         .route(&at("/sandbox/orders/{id}/dispute"), post(dispute_order))
         .fallback(|| async { reply::not_found_route() })
@@ -120,6 +123,12 @@ async fn delete_service(State(app): Shared, path: Id, headers: HeaderMap) -> Rep
     services::deactivate(&app, &headers, &service_id)
 }
 
+/// Public and unlimited on the real server: the Authorization header, if any, is ignored.
+async fn order_detail(State(app): Shared, path: Id) -> Reply {
+    let order_id = id(path)?;
+    orders::detail(&app, &order_id)
+}
+
 async fn deliver(
     State(app): Shared,
     ConnectInfo(peer): Peer,
@@ -136,6 +145,16 @@ async fn deliver(
 
 async fn place_order(State(app): Shared, body: RawBody) -> Reply {
     control::place_order(&app, body)
+}
+
+async fn pay_order(State(app): Shared, path: Id) -> Reply {
+    let order_id = id(path)?;
+    control::advance(&app, &order_id, Step::Pay)
+}
+
+async fn cancel_order(State(app): Shared, path: Id) -> Reply {
+    let order_id = id(path)?;
+    control::advance(&app, &order_id, Step::Cancel)
 }
 
 async fn complete_order(State(app): Shared, path: Id) -> Reply {

@@ -178,3 +178,13 @@ pub struct OrderView<'a> {
     pub client_name: Option<&'a str>,
     pub provider_name: Option<&'a str>,
 }
+
+/// What the public `GET /orders/{id}` answers. The review is looked up only for a
+/// completed order and deliverables only for a workspace order (`quota_total > 0`); the
+/// sandbox has neither reviews nor workspaces, so these are always `null` and `[]`.
+#[derive(Debug, Serialize)]
+pub struct OrderDetailView<'a> {
+    pub order: OrderView<'a>,
+    pub review: Option<Value>,
+    pub deliverables: Vec<Value>,
+}
