@@ -5,6 +5,7 @@ mod account;
 mod errors;
 mod order_steps;
 mod orders;
+mod practice;
 mod rate_limits;
 mod server_rules;
 mod services;

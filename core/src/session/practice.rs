@@ -5,8 +5,9 @@ use std::path::Path;
 
 use super::{Session, SessionError};
 use crate::base_url::BaseUrl;
-use crate::models::Order;
-use crate::sandbox::{simulate, Sandbox, SandboxConfig};
+use crate::models::{Order, OrderStatus};
+use crate::sandbox::simulate::{self, Payment};
+use crate::sandbox::{Sandbox, SandboxConfig};
 
 /// Starts the practice marketplace on a free loopback port, keeping its data in `data_file`.
 pub(super) async fn start(data_file: &Path) -> Result<Sandbox, SessionError> {
@@ -25,11 +26,26 @@ pub(super) fn base_url(sandbox: &Sandbox) -> Result<BaseUrl, SessionError> {
 }
 
 impl Session {
-    /// Practice mode only: a pretend client pays for `service_id` (or the newest service).
+    /// Practice mode only: a pretend client orders `service_id` (or the newest service),
+    /// paying as [`Payment::from_env`] says.
     pub async fn simulate_order(
         &self,
         service_id: Option<&str>,
         brief: Option<&str>,
+    ) -> Result<Order, SessionError> {
+        self.simulate_order_paying(service_id, brief, Payment::from_env())
+            .await
+    }
+
+    /// As [`Session::simulate_order`], paying as `payment` says. Paying later answers with
+    /// the order as created (`quoted`, or `pending_quote` for a price on request, which
+    /// the client cannot pay until quoted, and never is through this API) and pays it from
+    /// a task of its own, which outlives this call.
+    pub async fn simulate_order_paying(
+        &self,
+        service_id: Option<&str>,
+        brief: Option<&str>,
+        payment: Payment,
     ) -> Result<Order, SessionError> {
         let base = self.practice_url().await.ok_or(SessionError::NotPractice)?;
         let (client, agent_id) = self.agent().await?;
@@ -43,9 +59,24 @@ impl Session {
                 .ok_or(SessionError::NoService)?,
         };
         let brief = brief.map(str::to_owned).unwrap_or_else(practice_brief);
-        simulate::paid_order(&base, &service_id, &brief)
-            .await
-            .map_err(SessionError::Api)
+        let Some(wait) = payment.wait() else {
+            return simulate::paid_order(&base, &service_id, &brief)
+                .await
+                .map_err(SessionError::Api);
+        };
+        let order = simulate::unpaid_order(&base, &service_id, &brief).await?;
+        if order.status == OrderStatus::Quoted {
+            let order_id = order.id.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(wait).await;
+                // The practice marketplace may have stopped meanwhile (another mode, the app
+                // quitting): the order then stays unpaid, like an abandoned checkout.
+                if let Err(e) = simulate::pay(&base, &order_id).await {
+                    eprintln!("atelier practice: the pretend client could not pay {order_id}: {e}");
+                }
+            });
+        }
+        Ok(order)
     }
 }
 
