@@ -105,7 +105,7 @@ pub async fn faulty_marketplace_story(binary: &Path) {
         .id
         .clone();
 
-    let others = || Pattern::watcher_poll().not();
+    let others = || !Pattern::watcher_poll();
     proxy.times(2, others(), Fault::absurd_429());
     proxy.times(1, others(), Fault::Garbage);
     proxy.times(1, others(), Fault::Status(500));

@@ -173,8 +173,11 @@ impl Fault {
 #[derive(Clone)]
 pub struct Pattern {
     label: String,
-    test: Arc<dyn Fn(&str, &str) -> bool + Send + Sync>,
+    test: Test,
 }
+
+/// Whether a request (method, path) matches.
+type Test = Arc<dyn Fn(&str, &str) -> bool + Send + Sync>;
 
 impl std::fmt::Debug for Pattern {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -218,17 +221,21 @@ impl Pattern {
         }
     }
 
-    /// Every request this one does not match.
-    pub fn not(self) -> Pattern {
+    fn matches(&self, method: &str, path: &str) -> bool {
+        (self.test)(method, path)
+    }
+}
+
+/// Every request the pattern does not match: `!Pattern::watcher_poll()`.
+impl std::ops::Not for Pattern {
+    type Output = Pattern;
+
+    fn not(self) -> Pattern {
         let inner = self.test;
         Pattern {
             label: format!("not ({})", self.label),
             test: Arc::new(move |m, p| !inner(m, p)),
         }
-    }
-
-    fn matches(&self, method: &str, path: &str) -> bool {
-        (self.test)(method, path)
     }
 }
 
