@@ -1,6 +1,8 @@
 //! The tray icon: the app keeps watching for orders after its window is closed, and this
-//! is how the creator reaches it again, checks now, pauses, or quits for real. Its tooltip
-//! says how many new orders wait to be seen when no desktop notification showed them.
+//! is how the creator reaches it again, checks now, pauses, or quits for real. When new
+//! orders wait to be seen (no desktop notification showed them), the tray says how many:
+//! in its tooltip ("Atelier Desk — 2 new orders waiting") and, because Linux tray icons
+//! (AppIndicator) have no tooltip, in the label of its Open entry too.
 //!
 //! What a click does is [`on_menu`], a plain function of the app: the start-up test calls
 //! it for every entry on the app as start-up builds it, so a click can never ask for
@@ -33,12 +35,17 @@ const TRAY_ICON: &[u8] = include_bytes!("../../icons/tray@2x.png");
 /// The entry whose label follows the watcher (Pause ↔ Resume).
 struct PauseEntry<R: Runtime>(MenuItem<R>);
 
+/// The entry whose label counts the orders waiting to be seen.
+struct OpenEntry<R: Runtime>(MenuItem<R>);
+
 pub fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
+    let waiting = app.state::<Desk>().waiting_orders();
+    let open = MenuItem::with_id(app, OPEN, open_label(waiting), true, None::<&str>)?;
     let pause = MenuItem::with_id(app, PAUSE, PAUSE_LABEL, true, None::<&str>)?;
     let menu = Menu::with_items(
         app,
         &[
-            &MenuItem::with_id(app, OPEN, "Open Atelier Desk", true, None::<&str>)?,
+            &open,
             &MenuItem::with_id(app, CHECK_NOW, "Check for orders now", true, None::<&str>)?,
             &pause,
             &PredefinedMenuItem::separator(app)?,
@@ -46,7 +53,7 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
         ],
     )?;
     app.manage(PauseEntry(pause));
-    let waiting = app.state::<Desk>().waiting_orders();
+    app.manage(OpenEntry(open));
     TrayIconBuilder::with_id(TRAY_ID)
         .tooltip(tooltip(waiting))
         .menu(&menu)
@@ -91,15 +98,28 @@ pub fn show_status<R: Runtime>(app: &AppHandle<R>, status: Option<&WatchStatus>)
 
 /// The tooltip: the app's name, and how many new orders wait to be seen.
 pub fn tooltip(waiting: usize) -> String {
+    format!("Atelier Desk{}", waiting_words(waiting))
+}
+
+/// The Open entry's label, with the same count.
+pub fn open_label(waiting: usize) -> String {
+    format!("Open Atelier Desk{}", waiting_words(waiting))
+}
+
+fn waiting_words(waiting: usize) -> String {
     match waiting {
-        0 => "Atelier Desk".to_owned(),
-        1 => "Atelier Desk — 1 new order waiting".to_owned(),
-        n => format!("Atelier Desk — {n} new orders waiting"),
+        0 => String::new(),
+        1 => " — 1 new order waiting".to_owned(),
+        n => format!(" — {n} new orders waiting"),
     }
 }
 
-/// Keeps the tooltip's count in step with the alerts waiting to be seen.
+/// Keeps the tooltip and the Open entry in step with the alerts waiting to be seen.
 pub fn show_waiting<R: Runtime>(app: &AppHandle<R>, waiting: usize) {
+    // No tray in a test build or where the desktop has none: nothing to relabel.
+    if let Some(entry) = app.try_state::<OpenEntry<R>>() {
+        let _ = entry.0.set_text(open_label(waiting));
+    }
     if let Some(tray) = app.tray_by_id(TRAY_ID) {
         let _ = tray.set_tooltip(Some(tooltip(waiting)));
     }
@@ -107,12 +127,14 @@ pub fn show_waiting<R: Runtime>(app: &AppHandle<R>, waiting: usize) {
 
 #[cfg(test)]
 mod tests {
-    use super::tooltip;
+    use super::{open_label, tooltip};
 
     #[test]
-    fn the_tooltip_counts_the_orders_waiting_to_be_seen() {
+    fn the_tray_counts_the_orders_waiting_to_be_seen() {
         assert_eq!(tooltip(0), "Atelier Desk");
         assert_eq!(tooltip(1), "Atelier Desk — 1 new order waiting");
         assert_eq!(tooltip(2), "Atelier Desk — 2 new orders waiting");
+        assert_eq!(open_label(0), "Open Atelier Desk");
+        assert_eq!(open_label(2), "Open Atelier Desk — 2 new orders waiting");
     }
 }
