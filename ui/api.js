@@ -75,6 +75,10 @@ export const api = {
   /** Queues a confirmed delivery; the outcome arrives later as a `watch-event`. */
   deliver: ({ orderId, form }) => call("deliver", { orderId, form }),
   guessMediaType: (url) => call("guess_media_type", { url }),
+  /** New-order alerts no desktop notification showed, kept until seen: [{title, text, order_ids, kept_at}]. */
+  waitingAlerts: () => call("waiting_alerts"),
+  /** The creator has seen these orders; answers the alerts still waiting. */
+  dismissAlerts: (orderIds) => call("dismiss_alerts", { orderIds }),
   /** Practice mode only: a pretend client pays for a service. */
   simulateOrder: ({ serviceId, brief } = {}) => {
     const args = {};

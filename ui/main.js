@@ -18,12 +18,14 @@ import { renderInbox } from "./screens/inbox.js";
 
 // lockMode: no mode switch from the banner (it would lose a registration in progress).
 // navAs: which nav entry is "current" on this screen.
+// holds: nothing moves away from this screen (an order alert, an error, a notification
+// click) until the screen itself lets go with `ctx.release()`: the API key shows once.
 const SCREENS = {
   welcome: { render: renderWelcome, hideNav: true },
   home: { render: renderHome, navAs: "home" },
   "sign-in": { render: renderSignIn, navAs: "home" },
   wizard: { render: renderWizard, hideNav: true, lockMode: true },
-  key: { render: renderKeyOnce, hideNav: true, lockMode: true, ownKeyring: true },
+  key: { render: renderKeyOnce, hideNav: true, lockMode: true, ownKeyring: true, holds: true },
   inbox: { render: renderInbox, navAs: "inbox" },
   services: { render: renderServices, navAs: "services" },
   "service-form": { render: renderServiceForm, navAs: "services" },
@@ -31,7 +33,7 @@ const SCREENS = {
   settings: { render: renderSettings, navAs: "settings", ownKeyring: true },
 };
 
-const app = { info: null, session: null, catalog: null, current: null, keyringNote: null, leaving: [] };
+const app = { info: null, session: null, catalog: null, current: null, keyringNote: null, leaving: [], held: false };
 
 const ctx = {
   api,
@@ -53,6 +55,8 @@ const ctx = {
   },
   go,
   goHome,
+  /** The holding screen (the API key) is done: navigation works again. */
+  release,
   /** Runs `cleanup` when the current screen is replaced (event listeners, timers). */
   onLeave(cleanup) {
     app.leaving.push(cleanup);
@@ -65,8 +69,12 @@ const ctx = {
   showSuccess: banner.showSuccess,
 };
 
-/** Shows screen `name`. `params` go to that screen only and are not kept here. */
+/**
+ * Shows screen `name`. `params` go to that screen only and are not kept here. While a
+ * holding screen is up (the API key), nothing else is shown until it calls `release()`.
+ */
 function go(name, params = {}) {
+  if (app.held) return;
   banner.clearError();
   banner.clearSuccess();
   for (const cleanup of app.leaving.splice(0)) {
@@ -76,8 +84,11 @@ function go(name, params = {}) {
       // A screen that failed to clean up must not keep the next one from showing.
     }
   }
-  if (name === "inbox") hideOrderAlert();
+  // The inbox shows every order: whatever the alerts announced has been seen.
+  if (name === "inbox") dismissOrderAlerts();
   app.current = name;
+  app.held = Boolean(SCREENS[name].holds);
+  if (app.held) drawOrderAlert();
   const root = SCREENS[name].render(ctx, params);
   document.getElementById("screen").replaceChildren(root);
   document.documentElement.setAttribute("data-screen", name);
@@ -95,9 +106,20 @@ function goHome() {
   else go("services");
 }
 
+function release() {
+  app.held = false;
+  drawOrderAlert();
+}
+
 function setSession(view) {
+  const before = app.session;
   app.session = view;
   refreshChrome();
+  // Another agent, mode, or nobody: the alerts shown were someone else's.
+  if (before?.agent_id !== view?.agent_id || before?.mode !== view?.mode || before?.signed_in !== view?.signed_in) {
+    setOrderAlerts([]);
+    loadWaitingAlerts();
+  }
 }
 
 function refreshChrome() {
@@ -219,26 +241,82 @@ async function recheckSession(error) {
 
 // --- Orders: alerts and delivery outcomes, whatever screen is showing -------------------
 
-/** `order-alert` comes instead of a desktop notification: show it in the page. */
-function showOrderAlert(alert) {
+const alerts = { shown: [], loadedAt: 0 };
+
+const orderIdsOf = (list) => [...new Set(list.flatMap((alert) => alert?.order_ids ?? []))];
+
+/**
+ * New-order alerts no desktop notification showed wait in the engine until seen, also
+ * across restarts: ask for them when the page starts and whenever its window comes back.
+ */
+async function loadWaitingAlerts() {
+  if (!app.session?.signed_in) return;
+  alerts.loadedAt = Date.now();
+  try {
+    setOrderAlerts(await api.waitingAlerts());
+  } catch {
+    // An engine that cannot say keeps what is shown; the orders are in the inbox anyway.
+  }
+}
+
+/** The window was shown again (or focused): alerts may have come while it was away. */
+function windowBack() {
+  if (document.hidden || Date.now() - alerts.loadedAt < 2000) return;
+  loadWaitingAlerts();
+}
+
+/** `order-alert`: it is already kept in the engine; show it now, next to any waiting. */
+function addOrderAlert(alert) {
+  if (!alert || !app.session?.signed_in) return;
+  const known = new Set(orderIdsOf(alerts.shown));
+  const ids = alert.order_ids ?? [];
+  if (ids.length && ids.every((id) => known.has(id))) return;
+  setOrderAlerts([...alerts.shown, alert]);
+}
+
+function setOrderAlerts(list) {
+  alerts.shown = Array.isArray(list) ? list : [];
+  drawOrderAlert();
+}
+
+/** The in-page alert; held back while the API key is on screen (nothing may pull away from it). */
+function drawOrderAlert() {
   const el = document.getElementById("order-alert");
+  if (!el) return;
+  const list = alerts.shown;
+  if (!list.length || app.held) {
+    el.hidden = true;
+    el.replaceChildren();
+    return;
+  }
   const open = h("button", { type: "button", id: "order-alert-open", class: "primary small" }, "Open orders");
   const dismiss = h("button", { type: "button", id: "order-alert-dismiss", class: "secondary small" }, "Dismiss");
   open.addEventListener("click", () => go("inbox"));
-  dismiss.addEventListener("click", hideOrderAlert);
-  fill(
-    el,
-    h("div", { class: "banner-message" }, h("p", {}, h("strong", {}, alert?.title ?? "New order")), alert?.text ? h("p", { class: "prewrap" }, alert.text) : null),
-    h("div", { class: "actions" }, open, dismiss),
-  );
+  dismiss.addEventListener("click", () => dismissOrderAlerts());
+  let message;
+  if (list.length === 1) {
+    const [alert] = list;
+    message = [h("p", {}, h("strong", { dir: "auto" }, alert?.title ?? "New order")), alert?.text ? h("p", { class: "prewrap", dir: "auto" }, alert.text) : null];
+  } else {
+    const count = orderIdsOf(list).length;
+    const titles = list.slice(-5).map((alert) => h("li", { dir: "auto" }, alert?.title ?? "New order"));
+    const more = list.length > 5 ? h("p", { class: "banner-detail" }, `and ${list.length - 5} more`) : null;
+    message = [h("p", {}, h("strong", {}, `${count} new orders are waiting`)), h("ul", { class: "alert-list" }, titles), more];
+  }
+  fill(el, h("div", { class: "banner-message" }, message), h("div", { class: "actions" }, open, dismiss));
   el.hidden = false;
 }
 
-function hideOrderAlert() {
-  const el = document.getElementById("order-alert");
-  if (!el) return;
-  el.hidden = true;
-  el.replaceChildren();
+/** The creator has seen the alerts shown: they go, here and in the engine. */
+async function dismissOrderAlerts() {
+  const ids = orderIdsOf(alerts.shown);
+  setOrderAlerts([]);
+  if (!ids.length) return;
+  try {
+    setOrderAlerts(await api.dismissAlerts(ids));
+  } catch (error) {
+    showError(error);
+  }
 }
 
 /** What became of a delivery the creator confirmed (it may arrive minutes later). */
@@ -257,12 +335,16 @@ function deliveryOutcome(event) {
 }
 
 async function start() {
-  onEvent("order-alert", showOrderAlert).catch(() => {});
+  onEvent("order-alert", addOrderAlert).catch(() => {});
   onEvent("watch-event", deliveryOutcome).catch(() => {});
   // A click on a new-order notification: the window is already shown, open the order.
   onEvent("open-order", (orderId) => {
     if (app.session?.signed_in) go("inbox", { focus: typeof orderId === "string" ? orderId : null });
   }).catch(() => {});
+  // A window shown again (from the tray, a notification, a second launch) asks for alerts
+  // that came while it was away; a window created anew does so below, at start.
+  document.addEventListener("visibilitychange", windowBack);
+  window.addEventListener("focus", windowBack);
   // Both at once: the first screen waits for the slower one only.
   const [info, session] = await Promise.allSettled([api.appInfo(), api.session()]);
   let startupError = null;
@@ -277,6 +359,7 @@ async function start() {
   else startupError ??= session.reason;
   goHome();
   if (startupError) showError(startupError);
+  loadWaitingAlerts();
   // Lets tests and the start-up benchmark see that the first screen is painted: the frame
   // callback runs just before the paint, the timeout just after it.
   requestAnimationFrame(() => {

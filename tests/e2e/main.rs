@@ -6,6 +6,7 @@
 //!
 //! See README.md beside this file.
 
+mod alerts;
 mod desktop;
 mod faults;
 mod onboarding;

@@ -1,6 +1,7 @@
 //! A creator who has never seen an API sets up shop in Practice mode, through the real
 //! window, with the key kept in a real Secret Service keyring — and every form says, beside
-//! the field, what is wrong with bad input.
+//! the field, what is wrong with bad input. The key is shown the moment the agent exists,
+//! before the payout wallet and the first service are even asked for.
 
 use atelier_tests::e2e::{AppUnderTest, TestProfile, READY};
 
@@ -42,8 +43,34 @@ async fn a_creator_sets_up_shop_in_practice_mode_and_is_still_signed_in_after_a_
 
     fill_agent_step(&app).await;
     app.screenshot("wizard-agent").await;
+    assert_eq!(app.text("#wizard-next").await, "Create my agent");
     app.click("#wizard-next").await;
+
+    // The key, once, right after registering: before the wallet step, whatever happens later.
+    on_screen(&app, "key").await;
+    assert!(
+        !app.is_present("#wallet-payout_wallet").await && !app.is_present("#screen-wizard").await,
+        "the key screen comes before the wallet step"
+    );
+    let key = app.text("#key-value").await;
+    assert!(key.starts_with("atelier_"), "{key}");
+    app.wait_for("#key-registered").await;
+    app.wait_for("#key-copy").await;
+    assert!(
+        !app.is_present("#nav-inbox").await && !app.is_present("#mode-switch").await,
+        "no way to wander off before the key is saved"
+    );
+    app.screenshot("key-once").await;
+    app.click("#key-done").await;
+
+    // Back in the wizard, at the wallet step; the key has left the page.
+    on_screen(&app, "wizard").await;
     app.wait_for(r#"#screen-wizard[data-step="2"]"#).await;
+    assert!(
+        !app.client().source().await.unwrap().contains(&key),
+        "the key left the page"
+    );
+    assert!(app.text("#wizard-status").await.contains("registered"));
 
     // Step 2: the payout wallet. Something that is not a Solana address is refused.
     app.fill("#wallet-payout_wallet", "my-wallet-0OIl").await;
@@ -81,13 +108,6 @@ async fn a_creator_sets_up_shop_in_practice_mode_and_is_still_signed_in_after_a_
     settle().await;
     app.screenshot("wizard-service").await;
     app.click("#wizard-finish").await;
-
-    // The key, once.
-    on_screen(&app, "key").await;
-    let key = app.text("#key-value").await;
-    assert!(key.starts_with("atelier_"), "{key}");
-    app.screenshot("key-once").await;
-    app.click("#key-done").await;
     on_screen(&app, "services").await;
     app.wait_for("#service-list:not([aria-busy])").await;
     assert!(app.text("#service-list").await.contains("Neon avatar pack"));

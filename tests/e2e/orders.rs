@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use atelier_tests::e2e::{NotificationSpy, TestProfile};
 
 use crate::story::{
-    fill_agent_step, on_screen, open_in_practice_mode, settle, value_of, wait_long,
+    on_screen, open_in_practice_mode, register_with_a_service, settle, value_of, wait_long,
 };
 
 const SERVICE_TITLE: &str = "Neon avatar pack";
@@ -17,31 +17,10 @@ async fn a_simulated_order_raises_one_desktop_notification_and_is_delivered_thro
     let started = Instant::now();
     let profile = TestProfile::named("orders").await;
     let spy = NotificationSpy::start(&profile).await;
-    // Practice mode, and the shortest registration: agent, no wallet, one service.
+    // Practice mode, and the shortest registration: agent (its key shown at once), no
+    // wallet, one service.
     let app = open_in_practice_mode(&profile).await;
-    app.click("#choose-create").await;
-    on_screen(&app, "wizard").await;
-    fill_agent_step(&app).await;
-    app.click("#wizard-next").await;
-    app.wait_for(r#"#screen-wizard[data-step="2"]"#).await;
-    app.click("#wizard-skip-wallet").await;
-    app.wait_for(r#"#screen-wizard[data-step="3"]"#).await;
-    app.click(r#"#service-category option[value="image_gen"]"#)
-        .await;
-    app.fill("#service-title", SERVICE_TITLE).await;
-    app.fill(
-        "#service-description",
-        "Three neon avatars in your style, ready for any profile",
-    )
-    .await;
-    app.fill("#service-price_usd", "5").await;
-    app.click("#service-price_type-fixed").await;
-    app.fill("#service-turnaround_hours", "24").await;
-    settle().await;
-    app.click("#wizard-finish").await;
-    on_screen(&app, "key").await;
-    app.click("#key-done").await;
-    on_screen(&app, "services").await;
+    register_with_a_service(&app, SERVICE_TITLE).await;
 
     // The inbox: nothing yet; a pretend client pays.
     app.click("#nav-inbox").await;

@@ -76,3 +76,72 @@ pub async fn fill_agent_step(app: &AppUnderTest) {
         .await;
     settle().await;
 }
+
+/// The shortest registration through the window: the agent (whose key the wizard shows at
+/// once, and which the story "saves" right away), no payout wallet, one fixed-price service
+/// titled `service_title` at $5. Ends on the Services screen; answers the key it was shown.
+pub async fn register_with_a_service(app: &AppUnderTest, service_title: &str) -> String {
+    app.click("#choose-create").await;
+    on_screen(app, "wizard").await;
+    fill_agent_step(app).await;
+    app.click("#wizard-next").await;
+    on_screen(app, "key").await;
+    let key = app.text("#key-value").await;
+    assert!(key.starts_with("atelier_"), "{key}");
+    app.click("#key-done").await;
+    app.wait_for(r#"#screen-wizard[data-step="2"]"#).await;
+    app.click("#wizard-skip-wallet").await;
+    app.wait_for(r#"#screen-wizard[data-step="3"]"#).await;
+    app.click(r#"#service-category option[value="image_gen"]"#)
+        .await;
+    app.fill("#service-title", service_title).await;
+    app.fill(
+        "#service-description",
+        "Three neon avatars in your style, ready for any profile",
+    )
+    .await;
+    app.fill("#service-price_usd", "5").await;
+    app.click("#service-price_type-fixed").await;
+    app.fill("#service-turnaround_hours", "24").await;
+    settle().await;
+    app.click("#wizard-finish").await;
+    on_screen(app, "services").await;
+    key
+}
+
+/// Calls a command of the app from its page, as `ui/api.js` does: `Ok(answer)` or the
+/// error the command rejected with.
+pub async fn invoke(
+    app: &AppUnderTest,
+    command: &str,
+    args: serde_json::Value,
+) -> Result<serde_json::Value, serde_json::Value> {
+    let answer = run_script(
+        app,
+        "const [command, args, done] = arguments;
+         window.__TAURI__.core.invoke(command, args).then(
+           (ok) => done({ ok: ok ?? null }),
+           (error) => done({ error: error ?? null }));",
+        vec![serde_json::json!(command), args],
+    )
+    .await;
+    match answer.get("ok") {
+        Some(ok) => Ok(ok.clone()),
+        None => Err(answer["error"].clone()),
+    }
+}
+
+/// Runs `script` in the page (asynchronous: it ends by calling its last argument).
+pub async fn run_script(
+    app: &AppUnderTest,
+    script: &str,
+    args: Vec<serde_json::Value>,
+) -> serde_json::Value {
+    tokio::time::timeout(
+        Duration::from_secs(30),
+        app.client().execute_async(script, args),
+    )
+    .await
+    .expect("the page answered within 30 s")
+    .unwrap_or_else(|e| panic!("the script failed: {e}"))
+}

@@ -1,5 +1,9 @@
-// The API key, shown once right after registration. It arrives in `params` from the wizard
-// and is dropped (variable and element) the moment the creator moves on.
+// The API key, shown once, the moment it exists: right after the agent is registered,
+// before the wizard's other steps (one of them failing, or the window closing, must not
+// take the only look at it). It arrives in `params` from the wizard and is dropped
+// (variable and element) the moment the creator says it is saved. Until then this screen
+// holds (main.js): no order alert, error or notification click moves away from it.
+// params: {agentId, apiKey, session, next: the screen to go on to ("wizard")}.
 import { h, fill, screenTitle } from "../lib/dom.js";
 import { keyringTrouble } from "../lib/banner.js";
 
@@ -29,8 +33,8 @@ export function renderKeyOnce(ctx, params) {
     value.textContent = "";
     key = null;
     window.getSelection()?.removeAllRanges();
-    ctx.go("services");
-    ctx.showSuccess(params.withService ? "Your agent and its first service are on Atelier." : "Your agent is ready. Add a service so buyers can order from you.");
+    ctx.release();
+    ctx.go(params.next ?? "services");
   });
 
   return h(
@@ -40,10 +44,11 @@ export function renderKeyOnce(ctx, params) {
     h(
       "div",
       { class: "card stack key-card" },
+      params.next === "wizard" && h("p", { class: "note success", id: "key-registered" }, h("strong", {}, "Your agent is registered. "), "Save its key now; after that you choose where payouts go and add a first service."),
       h("p", { class: "warning-text" }, h("strong", {}, "Atelier shows this key only once. "), "Save it in your password manager: you need it to sign in on another computer."),
       h("div", { class: "key-box" }, value, copy),
       copyStatus,
-      h("dl", { class: "facts" }, h("dt", {}, "Agent ID"), h("dd", { id: "key-agent-id", class: "mono" }, params.agentId ?? ctx.session?.agent_id ?? "")),
+      h("dl", { class: "facts" }, h("dt", {}, "Agent ID"), h("dd", { id: "key-agent-id", class: "mono", dir: "auto" }, params.agentId ?? ctx.session?.agent_id ?? "")),
       h("p", { class: "muted" }, "Save the agent ID with the key: signing in needs both."),
       keyring,
     ),

@@ -1,7 +1,10 @@
 // Registration in three steps: the agent, where payouts go, a first service.
 // Everything typed lives in `wizard` (module state), so errors, Back/Next and even leaving
-// the wizard before registering never lose anything. Once `register` has succeeded the
-// agent exists: a later failure resumes from the step that failed, never registers twice.
+// the wizard before registering never lose anything. Step 1's button registers the agent,
+// and the API key is shown at once (key-once.js), before the wallet and the service: a
+// later step failing (a 429, the network) or the window closing must not cost the only
+// look at it. Saved, the creator comes back here at step 2. The agent exists from then on:
+// a later failure resumes from the step that failed, never registers twice.
 import { h, fill, busy, screenTitle, shortAddress } from "../lib/dom.js";
 import { createForm } from "../lib/forms.js";
 import { agentFields, serviceFields, blankService, servicePayload } from "../lib/fields.js";
@@ -16,8 +19,8 @@ function freshWizard() {
     agent: { name: "", description: "", endpoint_url: "", capabilities: [], owner_wallet: "", avatar_url: "" },
     wallet: { payout_wallet: "" },
     service: blankService(),
-    // What already happened on Atelier. `registered` holds register's answer (with the key)
-    // only until the key screen takes it.
+    // What already happened on Atelier. `registered` is register's answer without the key,
+    // which goes straight to the key screen and is never kept here.
     registered: null,
     walletSkipped: false,
     walletDone: false,
@@ -106,8 +109,8 @@ function stepAgent(view) {
       hint: "The Solana wallet that owns this agent. Atelier pays you here unless you set a separate payout wallet in the next step. It can't be changed later.",
     }),
   );
-  const next = h("button", { type: "button", id: "wizard-next", class: "primary" }, "Next");
-  next.addEventListener("click", () => busy(next, "Checking…", () => leaveStep(view, 2)));
+  const next = h("button", { type: "button", id: "wizard-next", class: "primary" }, done ? "Next" : "Create my agent");
+  next.addEventListener("click", () => (done ? showStep(view, 2) : busy(next, "Creating…", () => registerAgent(view))));
   const cancel = done ? null : h("button", { type: "button", id: "wizard-cancel", class: "secondary" }, "Cancel");
   cancel?.addEventListener("click", () => view.ctx.goHome());
   return { heading: stepHeading("Your agent"), content: enterMovesOn(content, next), actions: [cancel, h("span", { class: "spacer" }), next] };
@@ -162,9 +165,9 @@ function stepService(view) {
   const back = h("button", { type: "button", id: "wizard-back", class: "secondary" }, "Back");
   back.addEventListener("click", () => showStep(view, 2));
   const skip = h("button", { type: "button", id: "wizard-skip-service", class: "secondary" }, "Skip this step");
-  const finish = h("button", { type: "button", id: "wizard-finish", class: "primary" }, wizard.registered ? "Finish" : "Create my agent");
+  const finish = h("button", { type: "button", id: "wizard-finish", class: "primary" }, "Finish");
   skip.addEventListener("click", () => busy(skip, "Working…", () => finishWizard(view, { withService: false })));
-  finish.addEventListener("click", () => busy(finish, wizard.registered ? "Saving…" : "Creating…", () => finishWizard(view, { withService: true })));
+  finish.addEventListener("click", () => busy(finish, "Saving…", () => finishWizard(view, { withService: true })));
   return { heading: stepHeading("Your first service"), content, actions: [back, h("span", { class: "spacer" }), skip, finish] };
 }
 
@@ -186,7 +189,7 @@ async function leaveStep(view, to) {
   view.ctx.clearError();
   if (wizard.step === 2) wizard.walletSkipped = false;
   const skippingWallet = wizard.step === 2 && !wantsWallet();
-  const alreadyDone = (wizard.step === 1 && wizard.registered) || (wizard.step === 2 && wizard.walletDone);
+  const alreadyDone = wizard.step === 2 && wizard.walletDone;
   if (!skippingWallet && !alreadyDone) {
     const problems = await view.form.validate();
     if (problems.length) return view.form.focusFirstInvalid();
@@ -203,36 +206,47 @@ async function quietCheck(ctx, kind, form) {
   }
 }
 
-/** Finish: check every step, then register → payout wallet → service, resuming after a failure. */
+/**
+ * Step 1's "Create my agent": register, then show the key at once. The key goes to the key
+ * screen only; the wizard keeps the agent id and waits at step 2 for the creator to come back.
+ */
+async function registerAgent(view) {
+  const { ctx } = view;
+  ctx.clearError();
+  const problems = await view.form.validate();
+  if (problems.length) return view.form.focusFirstInvalid();
+  let answer;
+  try {
+    answer = await ctx.api.register(agentPayload(wizard.agent));
+  } catch (error) {
+    return failed(view, 1, error);
+  }
+  const { agent_id, api_key, session } = answer;
+  answer = null;
+  wizard.registered = { agent_id, session };
+  wizard.step = 2;
+  ctx.setSession(session);
+  ctx.go("key", { agentId: agent_id, apiKey: api_key, session, next: "wizard" });
+}
+
+/** Finish: check the wallet and service steps, then payout wallet → service, resuming after a failure. */
 async function finishWizard(view, { withService }) {
   const { ctx } = view;
   ctx.clearError();
+  // The agent comes first (its key is shown before anything else is sent).
+  if (!wizard.registered) return showStep(view, 1);
 
   // Nothing is sent while any step still has a problem.
   if (withService) {
     const problems = await view.form.validate();
     if (problems.length) return view.form.focusFirstInvalid();
   }
-  const earlier = [
-    [1, !wizard.registered, "agent", agentPayload(wizard.agent)],
-    [2, wantsWallet() && !wizard.walletDone, "wallet", walletPayload(wizard.wallet)],
-  ];
-  for (const [step, needed, kind, payload] of earlier) {
-    if (needed && (await quietCheck(ctx, kind, payload)).length) {
-      showStep(view, step);
-      await view.form.validate();
-      return view.form.focusFirstInvalid();
-    }
+  if (wantsWallet() && !wizard.walletDone && (await quietCheck(ctx, "wallet", walletPayload(wizard.wallet))).length) {
+    showStep(view, 2);
+    await view.form.validate();
+    return view.form.focusFirstInvalid();
   }
 
-  if (!wizard.registered) {
-    try {
-      wizard.registered = await ctx.api.register(agentPayload(wizard.agent));
-      ctx.setSession(wizard.registered.session);
-    } catch (error) {
-      return failed(view, 1, error);
-    }
-  }
   if (wantsWallet() && !wizard.walletDone) {
     try {
       await ctx.api.setPayoutWallet(wizard.wallet.payout_wallet);
@@ -274,14 +288,14 @@ function showResumeNote(view) {
       : wizard.step === 2
         ? wizard.walletDone
           ? "Your payout wallet is saved too."
-          : "Fix the payout wallet and press Next, or skip it and set it later in Account."
+          : "Now choose where Atelier sends your earnings, or skip this and set it later in Account."
         : "Press Finish to create this service, or skip it and add services later.";
   fill(view.status, h("p", { class: "note success" }, h("strong", {}, "Your agent is registered. "), what));
 }
 
-/** Done: the key screen takes register's answer, and the wizard forgets everything. */
+/** Done: the wizard forgets everything, and the creator lands on their services. */
 function handOver(ctx, { withService }) {
-  const { agent_id, api_key, session } = wizard.registered;
   wizard = null;
-  ctx.go("key", { agentId: agent_id, apiKey: api_key, session, withService });
+  ctx.go("services");
+  ctx.showSuccess(withService ? "Your agent and its first service are on Atelier." : "Your agent is ready. Add a service so buyers can order from you.");
 }
