@@ -326,8 +326,11 @@ function deliveryOutcome(event) {
     const title = event.order?.service_title;
     const until = dateTime(event.order?.review_deadline);
     const review = until ? ` The client can review it until ${until}.` : "";
-    banner.showSuccess(`Delivered${title ? ` “${title}”` : ""}.${review}`);
+    // The title is a stranger's text: its own direction, isolated from the sentence.
+    banner.showSuccess(["Delivered", title ? [" “", h("span", { dir: "auto" }, title), "”"] : "", `.${review}`]);
   } else if (event?.type === "delivery_failed") {
+    // The inbox says so beside the order, with its form back: a banner would scroll away from it.
+    if (app.current === "inbox") return;
     banner.showError({ message: event.problem?.message ?? "Atelier refused the delivery.", detail: event.problem?.detail });
   } else if (event?.type === "delivery_retrying") {
     banner.showError({ message: `Will retry: ${event.problem?.message ?? "the delivery couldn't be sent yet."}`, detail: event.problem?.detail });

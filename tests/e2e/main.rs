@@ -9,6 +9,7 @@
 mod alerts;
 mod desktop;
 mod faults;
+mod hostile;
 mod onboarding;
 mod orders;
 mod session;

@@ -122,7 +122,7 @@ export function showError(error) {
       { class: "banner-message" },
       h("p", {}, message),
       more.map((line) => h("p", {}, line)),
-      error?.detail && h("p", { class: "banner-detail" }, `Atelier said: ${error.detail}`),
+      error?.detail && h("p", { class: "banner-detail" }, "Atelier said: ", h("span", { class: "server-words", dir: "auto" }, error.detail)),
     ),
     dismiss,
   );

@@ -49,3 +49,42 @@ export function duration(ms) {
   if (!hours) return `${rest} min`;
   return rest && hours < 6 ? `${hours} h ${rest} min` : `${hours} h`;
 }
+
+/** How much of a long text (a client's brief) shows before "Show all". */
+export const FOLD_CHARS = 600;
+export const FOLD_LINES = 12;
+
+/**
+ * The start of a long text: at most `chars` characters and `lines` lines, never cutting a
+ * character in two. `folded` says whether anything was left out. Only the start is read,
+ * so a megabyte of text costs no more than a short one.
+ */
+export function fold(text, { chars = FOLD_CHARS, lines = FOLD_LINES } = {}) {
+  const value = String(text ?? "");
+  let end = Math.min(value.length, chars);
+  let breaks = 0;
+  for (let i = 0; i < end; i += 1) {
+    if (value.charCodeAt(i) === 10 && ++breaks >= lines) {
+      end = i;
+      break;
+    }
+  }
+  if (end >= value.length) return { head: value, folded: false };
+  const last = value.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1; // half of an emoji: leave it whole for later
+  return { head: value.slice(0, end), folded: true };
+}
+
+// Direction marks, embeddings, overrides and isolates, and zero-width characters: the same
+// set the notifications drop (core/src/alerts.rs).
+const HIDDEN = /[\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]/;
+
+/** Whether a stranger's text holds characters that change how it reads without showing. */
+export function hasHiddenCharacters(text) {
+  return HIDDEN.test(String(text ?? ""));
+}
+
+/** "1,048,576": a count the creator can read. */
+export function count(n) {
+  return Number(n).toLocaleString();
+}

@@ -64,7 +64,7 @@ function drawProfile(page) {
 }
 
 function fact(term, value, id, className) {
-  return [h("dt", {}, term), h("dd", { id, class: className }, value ?? "")];
+  return [h("dt", {}, term), h("dd", { id, class: className, dir: "auto" }, value ?? "")];
 }
 
 function editProfile(page) {

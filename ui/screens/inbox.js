@@ -5,6 +5,7 @@
 // It asks twice when it opens (`watch_status`, `orders`) and then listens: every
 // `watch-event` carries the status as `view`, `new_orders` brings the orders and `delivered`
 // the delivered order, so no event makes it ask again. Only Refresh asks Atelier anew.
+// A refused delivery (`delivery_failed`) is told beside its order, with its form back.
 import { h, busy, screenTitle } from "../lib/dom.js";
 import { onEvent } from "../api.js";
 import { statusPanel } from "./inbox-status.js";
@@ -37,7 +38,7 @@ export function renderInbox(ctx, params = {}) {
     if (event.view) status.show(event.view);
     if (event.type === "new_orders") orders.merge(event.orders ?? []);
     else if (event.type === "delivered" && event.order) orders.delivered(event.order);
-    else if (event.type === "delivery_failed") orders.deliveryEnded(event.order_id);
+    else if (event.type === "delivery_failed") orders.deliveryEnded(event.order_id, event.problem);
   }
 
   const listening = onEvent("watch-event", onWatchEvent);

@@ -2,9 +2,12 @@
 // waiting for the client's review, completed, anything else. The list is read with `orders`
 // when the inbox opens or the creator refreshes; after that the watcher's events bring
 // changes (inbox.js passes them to `merge`, `delivered`, `deliveryEnded`).
-// Briefs, titles and wallets are written by strangers: text nodes only.
+// Briefs, titles and wallets are written by strangers: text nodes only, each in an element
+// with `dir="auto"` so its own direction (a U+202E, right-to-left words) stays inside it
+// and cannot flip the words around it; a long brief is folded behind "Show all", so a
+// megabyte of it costs the list no more than a line.
 import { h, fill, shortAddress } from "../lib/dom.js";
-import { money, dateTime, duration, DEFAULT_TURNAROUND_HOURS, HOUR_MS, MINUTE_MS } from "../lib/format.js";
+import { money, dateTime, duration, fold, hasHiddenCharacters, count, DEFAULT_TURNAROUND_HOURS, HOUR_MS, MINUTE_MS } from "../lib/format.js";
 import { deliveryForm, FALLBACK_MEDIA_TYPES } from "./delivery.js";
 
 const GROUPS = [
@@ -30,7 +33,10 @@ export function orderList(ctx, { onQueued }) {
     turnaround: new Map(), // service id → hours, looked up once per screen load
     mediaTypes: FALLBACK_MEDIA_TYPES,
     pending: new Set(), // order ids whose delivery is queued
-    delivery: null, // {orderId, element}: the one open delivery form
+    forms: new Map(), // order id → {orderId, element}: delivery forms, kept with what was typed
+    open: null, // the order id whose delivery form is open (one at a time)
+    failed: new Map(), // order id → problem: Atelier refused its delivery
+    expanded: new Set(), // order ids whose whole brief is shown
   };
   const element = h("div", { id: "order-list", class: "order-groups", "aria-busy": "true" }, h("p", { class: "muted loading" }, "Loading your orders…"));
 
@@ -89,12 +95,22 @@ export function orderList(ctx, { onQueued }) {
   /** A `delivered` event: the order as Atelier now has it. */
   function delivered(order) {
     state.pending.delete(order.id);
+    state.failed.delete(order.id);
+    state.forms.delete(order.id);
+    if (state.open === order.id) state.open = null;
     merge([order]);
   }
 
-  /** A `delivery_failed` event: the delivery left the queue; the Deliver button comes back. */
-  function deliveryEnded(orderId) {
-    if (!state.pending.delete(orderId)) return;
+  /**
+   * A `delivery_failed` event: the delivery left the queue. The order says why, in
+   * Atelier's words, and its form comes back with what was typed, to fix and send again
+   * (opened at once unless another order's form is open: that one keeps the keyboard).
+   */
+  function deliveryEnded(orderId, problem) {
+    const wasPending = state.pending.delete(orderId);
+    if (!wasPending && !state.orders?.some((order) => order.id === orderId)) return;
+    state.failed.set(orderId, problem ?? { message: "Atelier didn't accept this delivery." });
+    if (state.open === null && state.forms.has(orderId)) state.open = orderId;
     draw();
   }
 
@@ -158,9 +174,17 @@ export function orderList(ctx, { onQueued }) {
       const view = groupViews.get(key);
       const elements = items.map((order) => {
         shown.add(order.id);
-        const open = state.delivery?.orderId === order.id;
+        const open = state.open === order.id;
         // Everything the card shows; a countdown changes its words once a minute.
-        const cardKey = JSON.stringify([order, key, state.pending.has(order.id), open, key === "to-deliver" && !open ? minute : 0]);
+        const cardKey = JSON.stringify([
+          order,
+          key,
+          state.pending.has(order.id),
+          open,
+          state.failed.get(order.id) ?? null,
+          state.expanded.has(order.id),
+          key === "to-deliver" && !open ? minute : 0,
+        ]);
         const cached = cards.get(order.id);
         if (cached?.key === cardKey) return cached.element;
         const card = orderCard(order, key, now);
@@ -200,7 +224,7 @@ export function orderList(ctx, { onQueued }) {
     const meta = h(
       "p",
       { class: "order-meta" },
-      h("span", {}, "Client ", h("span", { class: "mono", title: wallet }, wallet ? shortAddress(wallet) : "unknown")),
+      h("span", {}, "Client ", h("span", { class: "mono", title: wallet, dir: "auto" }, wallet ? shortAddress(wallet) : "unknown")),
       ordered ? h("span", {}, `Ordered ${ordered}`) : null,
       h("span", { class: "tag" }, statusWords(order.status)),
     );
@@ -224,19 +248,48 @@ export function orderList(ctx, { onQueued }) {
     }
 
     const delivered = order.deliverable_url
-      ? h("p", { class: "small muted wrap" }, "Delivered: ", h("span", { class: "mono" }, order.deliverable_url))
+      ? h("p", { class: "small muted wrap" }, "Delivered: ", h("span", { class: "mono", dir: "auto" }, order.deliverable_url))
       : null;
 
     return h(
       "li",
       { class: ["card", "order", overdue && "overdue"], id: `order-${order.id}`, "data-status": order.status ?? "" },
-      h("div", { class: "service-main" }, h("h4", { class: "order-title" }, order.service_title || "Your service"), h("p", { class: "service-price" }, money(order.quoted_price_usd))),
+      h("div", { class: "service-main" }, h("h4", { class: "order-title", dir: "auto" }, order.service_title || "Your service"), h("p", { class: "service-price" }, money(order.quoted_price_usd))),
       meta,
-      order.brief ? h("p", { class: "order-brief prewrap" }, order.brief) : h("p", { class: "muted" }, "No brief from the client."),
+      briefPart(order),
       timing,
       delivered,
       group === "to-deliver" ? deliverPart(order) : null,
     );
+  }
+
+  /**
+   * The client's brief, as they wrote it, in its own direction. A long one shows its start
+   * and a "Show all" button; one with invisible or direction-changing characters says so.
+   */
+  function briefPart(order) {
+    const text = typeof order.brief === "string" ? order.brief : String(order.brief ?? "");
+    if (!text) return h("p", { class: "muted" }, "No brief from the client.");
+    const id = `order-brief-${order.id}`;
+    const { head, folded } = fold(text);
+    const expanded = folded && state.expanded.has(order.id);
+    const brief = h("p", { class: ["order-brief", "prewrap", expanded && "expanded"], id, dir: "auto", "data-folded": folded && !expanded ? "true" : undefined }, folded && !expanded ? `${head}…` : text);
+    const hidden = hasHiddenCharacters(text)
+      ? h("p", { class: "small muted", id: `order-brief-hidden-${order.id}` }, "This brief contains invisible or direction-changing characters, so it may not read the way it looks.")
+      : null;
+    if (!folded) return [brief, hidden];
+    const toggle = h(
+      "button",
+      { type: "button", id: `order-brief-toggle-${order.id}`, class: "link-button", "aria-expanded": expanded ? "true" : "false", "aria-controls": id },
+      expanded ? "Show less" : `Show all (${count(text.length)} characters)`,
+    );
+    toggle.addEventListener("click", () => {
+      if (state.expanded.has(order.id)) state.expanded.delete(order.id);
+      else state.expanded.add(order.id);
+      draw();
+      document.getElementById(toggle.id)?.focus({ preventScroll: true });
+    });
+    return [brief, hidden, h("p", { class: "brief-toggle" }, toggle)];
   }
 
   /** Deliver / Close and the open form, or "Sending…" while the delivery is queued. */
@@ -244,40 +297,61 @@ export function orderList(ctx, { onQueued }) {
     if (state.pending.has(order.id)) {
       return h("p", { class: "note", id: `delivery-pending-${order.id}`, tabindex: "-1" }, "Sending your delivery… You'll see here when Atelier has it.");
     }
-    const open = state.delivery?.orderId === order.id;
+    const open = state.open === order.id;
+    const problem = state.failed.get(order.id);
+    const refused = problem
+      ? h(
+          "div",
+          { class: "note warning", id: `delivery-failed-${order.id}`, role: "alert" },
+          h("p", {}, h("strong", {}, "Atelier didn't accept this delivery. "), h("span", { dir: "auto" }, problem.message ?? "")),
+          problem.detail ? h("p", { class: "small" }, "Atelier said: ", h("span", { class: "server-words", dir: "auto" }, problem.detail)) : null,
+          h("p", { class: "small muted" }, open ? "What you typed is still below: correct it and deliver again." : "Open the form to correct it and deliver again."),
+        )
+      : null;
     const deliver = h(
       "button",
       { type: "button", id: `deliver-${order.id}`, class: open ? "secondary small" : "primary small", "aria-expanded": open ? "true" : "false", "aria-label": `Deliver ${order.service_title ?? "this order"}` },
-      open ? "Close" : "Deliver",
+      open ? "Close" : problem ? "Try again" : "Deliver",
     );
     deliver.addEventListener("click", () => toggleDelivery(order));
-    return [h("div", { class: "actions" }, h("span", { class: "spacer" }), deliver), open ? state.delivery.element : null];
+    return [refused, h("div", { class: "actions" }, h("span", { class: "spacer" }), deliver), open ? formFor(order).element : null];
   }
 
-  // --- The delivery form: one open at a time ------------------------------------------------
+  // --- The delivery forms: one open at a time, each keeping what was typed in it ---------
+
+  function formFor(order) {
+    let form = state.forms.get(order.id);
+    if (!form) {
+      form = deliveryForm(ctx, order, {
+        mediaTypes: state.mediaTypes,
+        onCancel: () => toggleDelivery(order),
+        onQueued: (view) => {
+          state.pending.add(order.id);
+          state.failed.delete(order.id);
+          state.open = null;
+          draw();
+          document.getElementById(`delivery-pending-${order.id}`)?.focus();
+          onQueued(view);
+        },
+      });
+      state.forms.set(order.id, form);
+    }
+    return form;
+  }
 
   function toggleDelivery(order) {
-    if (state.delivery?.orderId === order.id) {
-      state.delivery = null;
+    if (state.open === order.id) {
+      state.open = null;
       draw();
       document.getElementById(`deliver-${order.id}`)?.focus();
       return;
     }
-    state.delivery = deliveryForm(ctx, order, {
-      mediaTypes: state.mediaTypes,
-      onCancel: () => toggleDelivery(order),
-      onQueued: (view) => {
-        state.pending.add(order.id);
-        state.delivery = null;
-        draw();
-        document.getElementById(`delivery-pending-${order.id}`)?.focus();
-        onQueued(view);
-      },
-    });
+    state.open = order.id;
+    const form = formFor(order);
     draw();
     // The form opens at the bottom of the card: show all of it, down to its Deliver button.
     document.getElementById("delivery-deliverable_url")?.focus({ preventScroll: true });
-    state.delivery.element.scrollIntoView({ block: "nearest" });
+    form.element.scrollIntoView({ block: "nearest" });
   }
 
   // Countdowns move on; once a minute is plenty (only the cards whose words change are rebuilt).

@@ -83,7 +83,7 @@ function serviceItem(ctx, service, catalog, onGone) {
   return h(
     "li",
     { class: "card service", id: `service-${service.id}` },
-    h("div", { class: "service-main" }, h("h3", { class: "service-title" }, service.title), h("p", { class: "service-price" }, money(service.price_usd))),
+    h("div", { class: "service-main" }, h("h3", { class: "service-title", dir: "auto" }, service.title), h("p", { class: "service-price" }, money(service.price_usd))),
     h(
       "p",
       { class: "service-meta" },
@@ -91,7 +91,7 @@ function serviceItem(ctx, service, catalog, onGone) {
       h("span", {}, labelOf(catalog.price_types, service.price_type)),
       h("span", { "aria-label": `Turnaround ${time}` }, time),
     ),
-    h("p", { class: "service-description" }, service.description),
+    h("p", { class: "service-description", dir: "auto" }, service.description),
     service.deliverables?.length ? h("p", { class: "muted small" }, `Includes: ${service.deliverables.join(" · ")}`) : null,
     h("div", { class: "actions" }, h("span", { class: "spacer" }), deactivate, edit),
   );
