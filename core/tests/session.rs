@@ -36,7 +36,10 @@ async fn a_registration_hands_over_its_key_even_when_settings_cannot_be_saved() 
         Arc::new(MemoryKeyring::new()),
     )
     .await;
-    session.choose_mode(Mode::Practice, None, false).await.unwrap();
+    session
+        .choose_mode(Mode::Practice, None, false)
+        .await
+        .unwrap();
 
     // From now on the settings file cannot be written: a folder stands where it goes.
     std::fs::remove_file(dir.join("settings.json")).unwrap();
@@ -50,5 +53,57 @@ async fn a_registration_hands_over_its_key_even_when_settings_cannot_be_saved() 
     assert!(registered.view.signed_in);
     let notice = registered.view.notice.expect("the creator is told");
     assert!(notice.contains("sign in again"), "{notice}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn damaged_practice_data_is_set_aside_and_practice_starts_afresh() {
+    let dir = scratch("damaged-practice");
+    let keys = MemoryKeyring::new();
+    let paths = SessionPaths {
+        settings_file: dir.join("settings.json"),
+        practice_data: dir.join("practice-marketplace.json"),
+    };
+    // The creator practised before, then the practice data was damaged.
+    let session = Session::open(paths.clone(), Arc::new(keys.clone())).await;
+    session
+        .choose_mode(Mode::Practice, None, false)
+        .await
+        .unwrap();
+    session.register(&agent()).await.unwrap();
+    drop(session);
+    std::fs::write(&paths.practice_data, "{\"agents\": [{\"id\": \"ext_").unwrap();
+
+    let session = Session::open(paths.clone(), Arc::new(keys.clone())).await;
+    let view = session.view().await;
+    assert_eq!(view.mode, Some(Mode::Practice));
+    assert!(view.base_url.is_some(), "Practice mode runs: {view:?}");
+    let notice = view.notice.expect("the creator is told");
+    assert!(
+        notice.contains("practice-marketplace.json.damaged-"),
+        "{notice}"
+    );
+    assert!(
+        !view.signed_in,
+        "the practice account was in the damaged data"
+    );
+    assert!(keys.is_empty(), "its key went with it");
+    let kept: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("practice-marketplace.json.damaged-")
+        })
+        .collect();
+    assert_eq!(kept.len(), 1, "the damaged file is kept for a person");
+
+    // Practice mode works again from scratch, and stays that way after a restart.
+    session.register(&agent()).await.unwrap();
+    drop(session);
+    let session = Session::open(paths, Arc::new(keys.clone())).await;
+    let view = session.view().await;
+    assert!(view.signed_in && view.notice.is_none(), "{view:?}");
     std::fs::remove_dir_all(&dir).ok();
 }

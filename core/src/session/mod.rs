@@ -445,7 +445,11 @@ impl Session {
             }
             Mode::Practice => {
                 if state.practice.is_none() {
-                    state.practice = Some(practice::start(&self.practice_data).await?);
+                    let (sandbox, damaged) = practice::start(&self.practice_data).await?;
+                    state.practice = Some(sandbox);
+                    if let Some(kept) = damaged {
+                        self.start_practice_afresh(state, &kept).await;
+                    }
                 }
                 match &state.practice {
                     Some(sandbox) => practice::base_url(sandbox)?,
@@ -454,6 +458,37 @@ impl Session {
             }
         };
         Ok(AtelierClient::new(base)?)
+    }
+
+    /// The practice data was damaged and set aside as `kept`: the practice account lived in
+    /// it, so it is forgotten (its key would open nothing), and the creator is told.
+    async fn start_practice_afresh(&self, state: &mut State, kept: &std::path::Path) {
+        if let Some(agent_id) = state.settings.practice.agent_id.clone() {
+            let keys = self.keys.clone();
+            let account = account_name(Mode::Practice.as_str(), &agent_id);
+            // A key left behind is harmless: it belongs to a marketplace that is gone.
+            let _ = blocking(move || keys.remove(&account)).await;
+            let mut settings = state.settings.clone();
+            settings.practice.agent_id = None;
+            if self.save(state, settings.clone()).is_err() {
+                state.settings = settings;
+            }
+        }
+        if state
+            .unsaved
+            .as_ref()
+            .is_some_and(|u| u.mode == Mode::Practice)
+        {
+            state.unsaved = None;
+        }
+        let said = format!(
+            "Practice mode's data was damaged, so practice starts afresh: the practice agent, services and orders from before are gone, and you can register a new practice agent. Your Atelier account is not affected. The damaged file was kept as {}.",
+            kept.display()
+        );
+        state.notice = Some(match state.notice.take() {
+            Some(earlier) => format!("{earlier} {said}"),
+            None => said,
+        });
     }
 
     /// Signs `client` in as `mode`'s remembered agent: with a key the keyring refused earlier

@@ -1,23 +1,35 @@
 //! What only Practice mode has: a private marketplace inside the app, and a pretend client
 //! who orders from the creator so the whole flow can be rehearsed offline.
 
-use std::path::Path;
+use std::io;
+use std::path::{Path, PathBuf};
 
 use super::{Session, SessionError};
 use crate::base_url::BaseUrl;
+use crate::json_file;
 use crate::models::{Order, OrderStatus};
 use crate::sandbox::simulate::{self, Payment};
 use crate::sandbox::{Sandbox, SandboxConfig};
 
 /// Starts the practice marketplace on a free loopback port, keeping its data in `data_file`.
-pub(super) async fn start(data_file: &Path) -> Result<Sandbox, SessionError> {
+/// That data is only a rehearsal: a damaged file is set aside (where it went is returned)
+/// and the marketplace starts empty, rather than Practice mode failing at every launch.
+pub(super) async fn start(data_file: &Path) -> Result<(Sandbox, Option<PathBuf>), SessionError> {
     let config = SandboxConfig {
         data_file: Some(data_file.to_path_buf()),
         ..Default::default()
     };
-    Sandbox::start(config)
-        .await
-        .map_err(|e| SessionError::Practice(e.to_string()))
+    let failed = |e: io::Error| SessionError::Practice(e.to_string());
+    match Sandbox::start(config.clone()).await {
+        Ok(sandbox) => Ok((sandbox, None)),
+        // Only a data file that cannot be decoded makes the sandbox answer InvalidData.
+        Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+            let kept = json_file::set_aside(data_file).map_err(failed)?;
+            let sandbox = Sandbox::start(config).await.map_err(failed)?;
+            Ok((sandbox, Some(kept)))
+        }
+        Err(e) => Err(failed(e)),
+    }
 }
 
 /// The running practice marketplace's address, as the client wants it.
