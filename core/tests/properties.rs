@@ -207,6 +207,32 @@ proptest! {
     }
 }
 
+/// JSON nested far deeper than any answer: refused by the parser's depth limit, never a
+/// stack overflow, in a model, in an order list, and in an array held in a string.
+#[test]
+fn deeply_nested_json_is_refused_not_a_stack_overflow() {
+    let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+    for n in [127, 128, 129, 10_000, 200_000] {
+        decode_all(deep(n).as_bytes());
+        let order = json!({"id": "ord_1", "status": "paid", "deliverables": deep(n)}).to_string();
+        decode_all(order.as_bytes());
+        decode_all(format!("[{order}]").as_bytes());
+        let service = format!(r#"{{"id":"svc_1","deliverables":{}}}"#, deep(n));
+        decode_all(service.as_bytes());
+        let body = format!(r#"{{"success":true,"data":{}}}"#, deep(n)).into_bytes();
+        for (call, outcome) in stage().answer_all(Answer {
+            status: 200,
+            headers: vec![],
+            body,
+        }) {
+            assert!(
+                outcome.is_err() || n < 128,
+                "{call} at depth {n}: {outcome:?}"
+            );
+        }
+    }
+}
+
 /// `atelier_...` and at most four characters: what [`mask_key`] leaves of anything.
 fn is_masked_key_shape(key: &str) -> bool {
     key.strip_prefix("atelier_...")
