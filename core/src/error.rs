@@ -51,7 +51,7 @@ pub enum ApiError {
     #[error("{}", .0.message())]
     Network(NetworkProblem),
 
-    #[error("Atelier sent an answer this app doesn't understand (status {status}). Updating Atelier Desk may help.")]
+    #[error("Atelier sent an answer Atelier Desk doesn't understand (status {status}), most likely a passing problem with the server or the connection. Try again in a few minutes.")]
     UnexpectedResponse { status: u16, detail: String },
 }
 

@@ -55,7 +55,10 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
                         self.poll_backoff_network = matches!(failure, Failure::Network);
                     }
                 }
-                self.report(Problem::from(&e)).await
+                let again_in = self
+                    .poll_plan(end)
+                    .map(|plan| plan.at.duration_since(end.wall).unwrap_or_default());
+                self.report(Problem::passing(&e, again_in)).await
             }
         }
     }
@@ -158,8 +161,7 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
                 if permanent {
                     self.give_up(&pending.order_id, Problem::from(&e)).await
                 } else {
-                    self.retry(&pending, failure, uncertain, Problem::from(&e), end)
-                        .await
+                    self.retry(&pending, failure, uncertain, &e, end).await
                 }
             }
         }
@@ -188,10 +190,8 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
             Ok(orders) => orders,
             Err(e) => {
                 let failure = self.classify(&e, end);
-                let problem = Problem::from(&e);
                 for pending in &uncertain {
-                    self.retry(pending, failure, true, problem.clone(), end)
-                        .await?;
+                    self.retry(pending, failure, true, &e, end).await?;
                 }
                 return Ok(());
             }
@@ -258,7 +258,7 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
         pending: &PendingDelivery,
         failure: Failure,
         uncertain: bool,
-        problem: Problem,
+        e: &ApiError,
         end: Moment,
     ) -> Flow {
         let not_before = match failure {
@@ -278,11 +278,17 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
         {
             self.report(Problem::from(&e)).await?;
         }
+        // The budget may hold it back further than the backoff does.
+        let next_attempt = self
+            .ledger
+            .next_free_slot(CallKind::Deliver, end.at(not_before));
+        let again_in = next_attempt.duration_since(end.wall).unwrap_or_default();
+        let problem = Problem::passing(e, Some(again_in));
         self.problem = Some(problem.clone());
         self.emit(WatchEvent::DeliveryRetrying {
             order_id: pending.order_id.clone(),
             problem,
-            next_attempt: Some(stamp(not_before)),
+            next_attempt: Some(stamp(next_attempt)),
         })
         .await
     }

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::clock::far_future;
 use super::schedule::Waiting;
 use super::store::StoreError;
-use crate::error::ApiError;
+use crate::error::{ApiError, NetworkProblem};
 use crate::models::{Delivery, Order, Timestamp};
 
 /// Something that went wrong, as the UI shows it: the stable `code` of [`ApiError::code`]
@@ -39,6 +39,57 @@ impl From<&ApiError> for Problem {
             retry_after_secs: e.retry_after_secs(),
         }
     }
+}
+
+impl Problem {
+    /// A check or delivery that failed for a reason that passes by itself (the network, a
+    /// slow or unwell server, a 429, an answer that could not be read): what happened, and
+    /// when the watcher tries again without being asked (`None`: once the creator resumes).
+    /// Any other failure is told as [`Problem::from`] tells it.
+    pub fn passing(e: &ApiError, again_in: Option<Duration>) -> Problem {
+        let mut problem = Problem::from(e);
+        let Some(what) = passing_trouble(e) else {
+            return problem;
+        };
+        let when = match again_in {
+            Some(wait) => format!("Atelier Desk tries again by itself {}", in_about(wait)),
+            None => "Atelier Desk tries again when you resume watching".to_owned(),
+        };
+        // Network trouble is also probed for (free) every 20 s, and its end ends the wait.
+        let sooner = match e {
+            ApiError::Network(_) if again_in.is_some() => ", sooner if the connection comes back",
+            _ => "",
+        };
+        problem.message = format!("{what} {when}{sooner}.");
+        problem.retry_after_secs = again_in.map(|wait| wait.as_secs());
+        problem
+    }
+}
+
+/// What went wrong, for trouble that passes by itself; the advice to try again is the
+/// watcher's to give, with its own time.
+fn passing_trouble(e: &ApiError) -> Option<String> {
+    let said = match e {
+        ApiError::Network(NetworkProblem::Offline) => {
+            "Can't reach Atelier: check your internet connection.".to_owned()
+        }
+        ApiError::Network(NetworkProblem::NameNotFound) => {
+            "Can't find the Atelier server: check your internet connection, or the server address under Advanced.".to_owned()
+        }
+        ApiError::Network(NetworkProblem::Tls) => {
+            "Couldn't open a secure connection to Atelier: check your computer's date and time, or try another network.".to_owned()
+        }
+        ApiError::Network(NetworkProblem::Timeout) => "Atelier took too long to answer.".to_owned(),
+        ApiError::Server { status } => {
+            format!("Atelier is having trouble right now (error {status}). Nothing was lost.")
+        }
+        ApiError::RateLimited { .. } => "Atelier has asked this app to slow down.".to_owned(),
+        ApiError::UnexpectedResponse { status, .. } => format!(
+            "Atelier sent an answer Atelier Desk doesn't understand (status {status}), most likely a passing problem with the server or the connection."
+        ),
+        _ => return None,
+    };
+    Some(said)
 }
 
 impl From<&StoreError> for Problem {
