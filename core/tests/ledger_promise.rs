@@ -162,10 +162,12 @@ fn busiest_hour(log: &[u64]) -> (usize, u64) {
 }
 
 fn scratch() -> PathBuf {
-    let base = Path::new("/dev/shm")
-        .is_dir()
-        .then(|| PathBuf::from("/dev/shm"))
-        .unwrap_or_else(std::env::temp_dir);
+    // Every step saves with fsync; memory-backed where there is such a folder.
+    let base = if Path::new("/dev/shm").is_dir() {
+        PathBuf::from("/dev/shm")
+    } else {
+        std::env::temp_dir()
+    };
     let dir = base.join(format!(
         "atelier-ledger-promise-{}-{:?}",
         std::process::id(),

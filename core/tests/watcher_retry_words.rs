@@ -120,7 +120,9 @@ fn assert_says_when(what: &str, problem: &Problem, least: u64, most: u64) {
 
 #[tokio::test(start_paused = true)]
 async fn a_failed_check_says_when_the_watcher_tries_again() {
-    let cases: [(&str, fn() -> ApiError, u64, u64); 5] = [
+    /// What goes wrong, and the least and most seconds until the next try.
+    type Case = (&'static str, fn() -> ApiError, u64, u64);
+    let cases: [Case; 5] = [
         (
             "offline",
             || ApiError::Network(NetworkProblem::Offline),
