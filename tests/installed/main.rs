@@ -144,3 +144,8 @@ async fn the_installed_app_rides_out_a_misbehaving_marketplace_and_then_announce
     // must cost it nothing, and a paid order is still announced once they stop.
     atelier_tests::fault_story::faulty_marketplace_story(&installed_binary()).await;
 }
+
+#[tokio::test]
+async fn the_installed_app_survives_a_429_asking_for_u64_max_seconds() {
+    atelier_tests::fault_story::absurd_rate_limit_story(&installed_binary()).await;
+}

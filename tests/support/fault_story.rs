@@ -265,3 +265,62 @@ pub async fn faulty_marketplace_story(binary: &Path) {
         );
     }
 }
+
+/// The app signed in against a marketplace that answers everything with a 429 asking for
+/// `18446744073709551615` seconds (and a reset time as absurd): it stays up, looks for
+/// orders once, then keeps away — Check for orders now does not cut a 429 short — and
+/// quits with status 0 on SIGTERM. The wait itself (two hours at most) is checked in
+/// `tests/watcher/faults.rs`; here, that the whole app survives the number.
+pub async fn absurd_rate_limit_story(binary: &Path) {
+    let sandbox = crate::sandbox().await;
+    let proxy = FaultProxy::start(&sandbox.base_url()).await;
+    let profile = TestProfile::new().await;
+    sign_in_without_the_ui(&profile, &sandbox.base_url(), &proxy.base_url()).await;
+    proxy.always(Pattern::any(), Fault::absurd_429());
+
+    let panel = StandInWatcher::start().await;
+    let started = Instant::now();
+    let mut app = LaunchedApp::start(binary, &profile, &[]);
+    if app.wait_for_line(READY_LINE, START).is_none() {
+        still_running(&mut app, "starting");
+        panic!(
+            "no window within {} s\n{}",
+            START.as_secs(),
+            app.stderr_tail()
+        );
+    }
+    wait_for_polls(&proxy, &mut app, 1, "the first look at the orders").await;
+    let tray: Tray = panel.tray(START).await;
+    tray.click("Check for orders now").await;
+    let up = started.elapsed();
+    tokio::time::sleep(STAY_UP.saturating_sub(up).max(Duration::from_secs(3))).await;
+    still_running(&mut app, "ten seconds of 429s asking for u64::MAX seconds");
+    assert_eq!(
+        polls(&proxy.hits()),
+        1,
+        "the watcher kept away after the 429: {:#?}",
+        proxy.hits()
+    );
+    assert!(proxy.hits().iter().all(|h| h.fault == "429"));
+
+    let family = app.processes();
+    let status = app.quit(QUIT).unwrap_or_else(|| {
+        panic!(
+            "still running {} s after SIGTERM\n{}",
+            QUIT.as_secs(),
+            app.stderr_tail()
+        )
+    });
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "a clean exit, not {}\n{}",
+        describe(status),
+        app.stderr_tail()
+    );
+    assert_eq!(
+        family.gone_within(Duration::from_secs(5)),
+        Vec::<u32>::new(),
+        "nothing outlives the app"
+    );
+}
