@@ -64,13 +64,17 @@ fn service_of(order: &Order) -> String {
     )
 }
 
+/// The price as the server wrote it when it is not a plain amount: a compromised or newer
+/// server may put anything there, so it gets the brief's treatment and a short leash.
 fn price_of(order: &Order) -> String {
-    order
-        .quoted_price_usd
-        .as_ref()
-        .map(|p| p.display())
-        .unwrap_or_else(|| "price on request".to_owned())
+    match &order.quoted_price_usd {
+        Some(price) => excerpt(&price.display(), PRICE_CHARS),
+        None => "price on request".to_owned(),
+    }
 }
+
+/// Longer than any real amount ("$1,000,000.00"), short enough for a title.
+const PRICE_CHARS: usize = 24;
 
 /// Control characters and line breaks out, runs of spaces folded, and invisible
 /// characters dropped: a stranger writes the brief, and direction overrides or zero-width

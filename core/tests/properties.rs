@@ -701,10 +701,9 @@ proptest! {
         assert_shown_as_written(&orders_with(parts))?;
     }
 
-    /// The same for the price, which a compromised or newer server may fill with anything:
-    /// `Usd::display` falls back to the raw text, so `"5\u{202E}"` reaches the title.
+    /// The same for the price, which a compromised or newer server may fill with anything
+    /// (`Usd::display` falls back to the raw text: `"5\u{202E}"` once reached the title).
     #[test]
-    #[ignore = "defect in core/src/alerts.rs (price_of shows the server's raw text); run with --ignored"]
     fn a_notification_shows_what_the_price_says(
         parts in prop::collection::vec((text(), text(), text()), 1..4),
     ) {
