@@ -160,3 +160,106 @@ async fn news_carries_the_watcher_moving_from_one_agent_to_none() {
     .expect("news that nothing is watched");
     assert!(stopped.event.is_none());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn after_a_restart_the_orders_come_back_at_once_without_a_limited_listing() {
+    let market = sandbox().await;
+    let recorder = Recorder::start(&market.base_url()).await;
+    let dir = scratch("kept-orders");
+    let keys = MemoryKeyring::new();
+    let desk = open_desk(dir.path(), &keys).await;
+    desk.choose_mode(Mode::Live, Some(&recorder.base_url()), false)
+        .await
+        .unwrap();
+    let account = desk.register(&agent_form("Neon Avatars")).await.unwrap();
+    let agent_id = account.agent_id.clone();
+    // The creator's service and two paid orders, made beside the app (not recorded).
+    let creator = atelier_tests::client(&market).signed_in(account.api_key);
+    let service = creator
+        .create_service(
+            &agent_id,
+            &atelier_tests::service_form("Neon avatar pack", "5"),
+        )
+        .await
+        .unwrap();
+    let first = atelier_tests::client_orders(&market, &service.id, "A fox, please").await;
+    let second = atelier_tests::client_orders(&market, &service.id, "An owl, please").await;
+
+    // Refresh: one limited listing, kept.
+    let listed = desk.orders(true).await.unwrap();
+    assert_eq!(listed.orders.len(), 2, "{listed:?}");
+    desk.stop().await;
+    drop(desk);
+
+    // While the app is closed, one order moves on at Atelier.
+    let first_id = first["id"].as_str().unwrap().to_owned();
+    creator
+        .deliver(
+            &first_id,
+            &atelier_core::models::Delivery {
+                deliverable_url: "https://cdn.example.com/fox.png".into(),
+                deliverable_media_type: "image".into(),
+            },
+        )
+        .await
+        .unwrap();
+
+    // The app again, on the same data: the kept list at once, as of the listing.
+    let mark = recorder.mark();
+    let desk = open_desk(dir.path(), &keys).await;
+    let started = std::time::Instant::now();
+    let kept = desk.orders(false).await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "at once: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(kept.orders.len(), 2);
+    assert_eq!(kept.fetched_at, listed.fetched_at, "as of the listing");
+    assert!(kept.updating, "the known orders are looked up");
+    // Asking again waits for that look-up and has the order as Atelier has it now.
+    let updated = desk.orders(false).await.unwrap();
+    assert!(!updated.updating);
+    let status_of = |id: &str| {
+        updated
+            .orders
+            .iter()
+            .find(|o| o.id == id)
+            .map(|o| o.status.as_str().to_owned())
+    };
+    assert_eq!(status_of(&first_id).as_deref(), Some("delivered"));
+    assert_eq!(
+        status_of(second["id"].as_str().unwrap()).as_deref(),
+        Some("paid")
+    );
+
+    let since = recorder.since(mark);
+    let listings: Vec<_> = since
+        .iter()
+        .filter(|r| r.method == "GET" && r.path == format!("/agents/{agent_id}/orders"))
+        .collect();
+    assert!(listings.is_empty(), "no full listing: {since:#?}");
+    let looked_up = since
+        .iter()
+        .filter(|r| r.is("GET", "/orders/") && r.authorized)
+        .count();
+    assert_eq!(looked_up, 2, "each open order looked up once: {since:#?}");
+    desk.stop().await;
+
+    // A refresh the budget cannot afford shows the kept list, saying why.
+    let desk = open_desk(dir.path(), &keys).await;
+    let mut last = None;
+    for _ in 0..40 {
+        let answer = desk.orders(true).await.unwrap();
+        let refused = answer.not_listed.is_some();
+        last = Some(answer);
+        if refused {
+            break;
+        }
+    }
+    let last = last.unwrap();
+    let why = last.not_listed.as_ref().expect("the budget ran out");
+    assert_eq!(why.code, "rate_limited", "{why:?}");
+    assert_eq!(last.orders.len(), 2);
+    desk.stop().await;
+}

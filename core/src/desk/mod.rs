@@ -24,11 +24,11 @@ use secrecy::SecretString;
 use tokio::sync::{broadcast, Mutex};
 
 pub use alerts::{AlertsError, WaitingAlert, ALERTS_FILE};
-pub use inbox::Inbox;
+pub use inbox::{Inbox, ORDERS_FILE};
 
 use crate::alerts::Alert;
 use crate::client::AtelierClient;
-use crate::error::ApiError;
+use crate::error::{ApiError, PageError};
 use crate::forms::{self, ProfileForm, ServiceForm};
 use crate::models::{AgentProfile, Deactivated, Delivery, NewAgent, Order, Service};
 use crate::secrets::KeyStore;
@@ -260,13 +260,20 @@ impl Desk {
         Some(lock::kept_out(&self.0.ledgers.of(target.mode)))
     }
 
-    /// Every order: the kept list while fresh (free), else a new one if the budget allows
-    /// (polls never take the slots kept for deliveries), else the kept list, however old.
+    /// Every order. The kept list whenever there is one, at once and however old (free):
+    /// its orders that may still change are looked up in the background through the free
+    /// per-order call (`updating` says so; asking again waits for that look-up). A new
+    /// list (a limited call) only when `refresh` is asked or nothing is kept yet; when it
+    /// cannot be had (budget, a 429, another copy, offline), the kept list comes back with
+    /// `not_listed` saying why.
     pub async fn orders(&self, refresh: bool) -> Result<Inbox, SessionError> {
-        let now = SystemTime::now();
         if !refresh {
-            if let Some(fresh) = self.0.inbox.fresh(now) {
-                return Ok(fresh);
+            if self.0.inbox.is_following() {
+                self.0.inbox.followed(FOLLOW_PATIENCE).await;
+            }
+            if let Some(kept) = self.0.inbox.get() {
+                let updating = self.follow_known().await;
+                return Ok(Inbox { updating, ..kept });
             }
         }
         let asked_at = self.0.inbox.fetches();
@@ -277,14 +284,43 @@ impl Desk {
                 return Ok(just_fetched);
             }
         }
+        let generation = self.0.inbox.generation();
+        let listed = self.list_orders().await;
+        match listed {
+            Ok(orders) => Ok(self
+                .0
+                .inbox
+                .replace(generation, orders, SystemTime::now())
+                .ok_or(ApiError::NotSignedIn)?),
+            Err(e) => match self.0.inbox.get() {
+                Some(kept) if !matches!(e.code(), "unauthorized" | "not_signed_in") => Ok(Inbox {
+                    not_listed: Some(problem_of(&e)),
+                    ..kept
+                }),
+                _ => Err(e),
+            },
+        }
+    }
+
+    /// One limited listing of every order, within the budget.
+    async fn list_orders(&self) -> Result<Vec<Order>, SessionError> {
         let (client, agent_id) = self.0.session.agent().await?;
-        let mode = match self.spend(CallKind::OrdersPoll).await {
-            Ok(mode) => mode,
-            Err(wait) => return self.0.inbox.get().ok_or(wait),
-        };
+        let mode = self.spend(CallKind::OrdersPoll).await?;
         let listed = client.orders(&agent_id, &[]).await;
-        let orders = self.heard(mode, listed.map_err(SessionError::from))?;
-        Ok(self.0.inbox.replace(orders, SystemTime::now()))
+        self.heard(mode, listed.map_err(SessionError::from))
+    }
+
+    /// Starts the free look-up of the kept orders that may still change, if it is time;
+    /// says whether it started.
+    async fn follow_known(&self) -> bool {
+        let Some(follow) = self.0.inbox.follow_due() else {
+            return false;
+        };
+        let Ok((client, _)) = self.0.session.agent().await else {
+            return false;
+        };
+        tokio::spawn(self.0.inbox.clone().follow(follow, client));
+        true
     }
 
     /// Looks for orders as soon as the budget allows; a no-op when nobody is signed in.
@@ -433,11 +469,19 @@ impl Desk {
         if let Some(old) = running.take() {
             old.stop().await;
         }
-        self.0.inbox.clear();
-        let (alerts, damaged) = match &wanted {
-            Some((target, _)) => {
-                AlertStore::open(&watching::agent_dir(&self.0.watch_dir, target).join(ALERTS_FILE))
-            }
+        let agent_dir = wanted
+            .as_ref()
+            .map(|(target, _)| watching::agent_dir(&self.0.watch_dir, target));
+        if let Some(e) = self
+            .0
+            .inbox
+            .open(agent_dir.as_ref().map(|dir| dir.join(ORDERS_FILE)))
+        {
+            // Only a copy of what Atelier has: the next listing rebuilds it.
+            eprintln!("Atelier Desk: the kept order list was set aside: {e}");
+        }
+        let (alerts, damaged) = match &agent_dir {
+            Some(dir) => AlertStore::open(&dir.join(ALERTS_FILE)),
             None => (AlertStore::in_memory(), None),
         };
         *self.alerts() = alerts;
@@ -503,6 +547,21 @@ impl Desk {
         let status = running.as_ref().map(Running::status);
         let event = problem.map(|problem| WatchEvent::Problem { problem });
         let _ = self.0.news.send(News { event, status });
+    }
+}
+
+/// How long asking for the orders waits for a look-up of the known orders under way.
+const FOLLOW_PATIENCE: Duration = Duration::from_secs(15);
+
+/// A refused listing, for the page to say why it sees the kept list instead.
+fn problem_of(e: &SessionError) -> Problem {
+    let view = serde_json::to_value(e).unwrap_or_default();
+    let text = |key: &str| view.get(key).and_then(|v| v.as_str()).map(str::to_owned);
+    Problem {
+        code: e.code().to_owned(),
+        message: text("message").unwrap_or_else(|| e.to_string()),
+        detail: text("detail"),
+        retry_after_secs: view.get("retry_after_secs").and_then(|v| v.as_u64()),
     }
 }
 
