@@ -1,13 +1,17 @@
 //! A creator in Practice mode gets a (pretend) paid order: the desktop shows exactly one
 //! notification for it, the inbox lists it under "To deliver", and delivering it through
-//! the inline form moves it to "Waiting for the client's review".
+//! the inline form moves it to "Waiting for the client's review". Closed and opened again,
+//! the Orders screen shows the last known orders at once, from the list kept on disk.
 
 use std::time::{Duration, Instant};
 
 use atelier_tests::e2e::{NotificationSpy, TestProfile};
 
+use atelier_tests::e2e::READY;
+
 use crate::story::{
-    on_screen, open_in_practice_mode, register_with_a_service, settle, value_of, wait_long,
+    on_screen, open_in_practice_mode, register_with_a_service, run_script, settle, value_of,
+    wait_long,
 };
 
 const SERVICE_TITLE: &str = "Neon avatar pack";
@@ -101,6 +105,50 @@ async fn a_simulated_order_raises_one_desktop_notification_and_is_delivered_thro
     app.screenshot("delivered").await;
 
     assert_eq!(spy.count(), 1, "exactly one notification: {:?}", spy.all());
+
+    // The status panel speaks of what it means for the seller, not of a call budget.
+    let panel = app.text("#watch-status").await;
+    assert!(panel.contains("new orders"), "{panel}");
+    assert!(!panel.contains("left this hour"), "{panel}");
+
+    // Closed and opened again: the last known orders are on the Orders screen at once.
+    let app = app.restart().await;
+    app.wait_for(READY).await;
+    app.wait_for("#nav-inbox").await;
+    let shown = run_script(
+        &app,
+        "const [id, done] = arguments;
+         const start = performance.now();
+         document.querySelector('#nav-inbox').click();
+         const look = () => {
+           if (document.getElementById(id)) {
+             done({ ms: performance.now() - start });
+           } else if (performance.now() - start > 10000) {
+             done({ ms: null, list: document.querySelector('#order-list')?.textContent });
+           } else {
+             setTimeout(look, 5);
+           }
+         };
+         look();",
+        vec![serde_json::json!(id)],
+    )
+    .await;
+    let ms = shown["ms"]
+        .as_f64()
+        .unwrap_or_else(|| panic!("the kept order never showed: {shown}"));
+    assert!(ms < 2000.0, "the kept orders took {ms:.0} ms to show");
+    on_screen(&app, "inbox").await;
+    app.wait_for(&format!("#orders-review #{id}")).await;
+    assert!(
+        !app.is_present("#orders-retry").await,
+        "no error instead of the orders"
+    );
+    let card = app.text(&format!("#{id}")).await;
+    assert!(card.contains(SERVICE_TITLE), "{card}");
+    app.screenshot("orders-after-restart").await;
+    eprintln!("kept orders shown {ms:.0} ms after opening Orders");
+
+    assert_eq!(spy.count(), 1, "nothing announced again: {:?}", spy.all());
     app.quit().await;
     eprintln!("orders story took {:.1} s", started.elapsed().as_secs_f64());
 }

@@ -2,7 +2,8 @@
 // list with its delivery forms (order-list.js, delivery.js), Refresh and, in Practice mode,
 // a pretend client.
 //
-// It asks twice when it opens (`watch_status`, `orders`) and then listens: every
+// It asks twice when it opens (`watch_status`, `orders`: the kept list, at once and free;
+// the list asks once more when its known orders are being brought up to date) and then listens: every
 // `watch-event` carries the status as `view`, `new_orders` brings the orders and `delivered`
 // the delivered order, so no event makes it ask again. Only Refresh asks Atelier anew.
 // A refused delivery (`delivery_failed`) is told beside its order, with its form back.
@@ -29,6 +30,7 @@ export function renderInbox(ctx, params = {}) {
     h("div", { class: "screen-head" }, screenTitle("Orders"), h("div", { class: "actions" }, simulateButton(ctx), refresh)),
     status.panel,
     status.notice,
+    orders.freshness,
     orders.element,
   );
 

@@ -1,13 +1,16 @@
 // The orders, grouped by what they need from the creator: to deliver (soonest due first),
 // waiting for the client's review, completed, anything else. The list is read with `orders`
-// when the inbox opens or the creator refreshes; after that the watcher's events bring
-// changes (inbox.js passes them to `merge`, `delivered`, `deliveryEnded`).
+// when the inbox opens (the kept list, at once and free; when it says `updating`, asked once
+// more for the known orders brought up to date) or the creator refreshes; after that the
+// watcher's events bring changes (inbox.js passes them to `merge`, `delivered`,
+// `deliveryEnded`). When no new list can be had, the last known one stays, saying how old
+// it is and why (`freshness`, above the list).
 // Briefs, titles and wallets are written by strangers: text nodes only, each in an element
 // with `dir="auto"` so its own direction (a U+202E, right-to-left words) stays inside it
 // and cannot flip the words around it; a long brief is folded behind "Show all", so a
 // megabyte of it costs the list no more than a line.
 import { h, fill, shortAddress } from "../lib/dom.js";
-import { money, dateTime, duration, fold, hasHiddenCharacters, count, DEFAULT_TURNAROUND_HOURS, HOUR_MS, MINUTE_MS } from "../lib/format.js";
+import { money, dateTime, clockTime, duration, fold, hasHiddenCharacters, count, DEFAULT_TURNAROUND_HOURS, HOUR_MS, MINUTE_MS } from "../lib/format.js";
 import { deliveryForm, FALLBACK_MEDIA_TYPES } from "./delivery.js";
 
 const GROUPS = [
@@ -30,6 +33,7 @@ export function orderList(ctx, { onQueued }) {
   const state = {
     orders: null, // null until the first load
     early: [], // orders from events that came before the first load answered
+    asOf: null, // the last Inbox answered: how current the list is
     turnaround: new Map(), // service id → hours, looked up once per screen load
     mediaTypes: FALLBACK_MEDIA_TYPES,
     pending: new Set(), // order ids whose delivery is queued
@@ -42,7 +46,34 @@ export function orderList(ctx, { onQueued }) {
 
   // --- Reading the list -----------------------------------------------------------------
 
-  /** The kept list (free unless stale), the services' turnarounds and the media types. */
+  // How old the list shown is, and why no newer one: above the list, never an error.
+  const freshness = h("p", { id: "orders-as-of", class: "small muted orders-as-of", "aria-live": "polite", hidden: true });
+
+  /** Says how current `inbox` is; `refused`: a new list was wanted and couldn't be had. */
+  function showFreshness(inbox, refused = inbox?.not_listed ?? null) {
+    if (!inbox?.fetched_at) {
+      freshness.hidden = true;
+      return;
+    }
+    const asOf = inbox.updated_at ?? inbox.fetched_at;
+    const old = Date.now() - Date.parse(asOf) > 2 * MINUTE_MS;
+    const parts = [];
+    if (refused) parts.push(`${listRefused(refused)} These are your orders as of ${whenText(asOf)}.`);
+    else if (old) parts.push(`Your orders as of ${whenText(asOf)}.`);
+    if (inbox.updating) parts.push("Bringing them up to date…");
+    freshness.textContent = parts.join(" ");
+    freshness.hidden = parts.length === 0;
+    freshness.dataset.state = refused ? "not-listed" : inbox.updating ? "updating" : old ? "kept" : "current";
+    freshness.classList.toggle("warning-text", Boolean(refused));
+  }
+
+  function useInbox(inbox) {
+    state.orders = inbox?.orders ?? [];
+    state.asOf = inbox;
+    showFreshness(inbox);
+  }
+
+  /** The kept list (free, at once), the services' turnarounds and the media types. */
   async function load() {
     try {
       const [inbox, services, catalog] = await Promise.all([
@@ -54,26 +85,50 @@ export function orderList(ctx, { onQueued }) {
       for (const service of services ?? []) {
         if (service.turnaround_hours != null) state.turnaround.set(service.id, Number(service.turnaround_hours));
       }
-      state.orders = inbox?.orders ?? [];
+      useInbox(inbox);
       merge(state.early.splice(0));
       draw();
+      if (inbox?.updating) followUp();
     } catch (error) {
-      ctx.showError(error);
       const retry = h("button", { type: "button", id: "orders-retry", class: "secondary" }, "Try again");
       retry.addEventListener("click", () => ctx.go("inbox"));
-      fill(element, h("p", { class: "muted" }, "Your orders couldn't be loaded."), retry);
+      const words = listRefused(error);
+      if (words) fill(element, h("p", { class: "muted", id: "orders-not-listed" }, `${words} Your orders show up here as soon as it can.`), retry);
+      else {
+        ctx.showError(error);
+        fill(element, h("p", { class: "muted" }, "Your orders couldn't be loaded."), retry);
+      }
     } finally {
       element.removeAttribute("aria-busy");
     }
   }
 
-  /** Asks Atelier for the list now (costs one call of the hourly budget). */
+  /** The known orders were being looked up (free): asks once more for the result. */
+  async function followUp() {
+    try {
+      const inbox = await ctx.api.orders({});
+      if (!element.isConnected) return;
+      const byId = new Map((state.orders ?? []).map((order) => [order.id, order]));
+      for (const order of inbox?.orders ?? []) byId.set(order.id, order);
+      state.orders = [...byId.values()];
+      state.asOf = inbox;
+      showFreshness({ ...inbox, updating: false });
+      draw();
+    } catch {
+      showFreshness({ ...state.asOf, updating: false });
+    }
+  }
+
+  /** Asks Atelier for the whole list now (one limited call); if it can't, the list stays. */
   async function refresh() {
     try {
-      state.orders = (await ctx.api.orders({ refresh: true })).orders ?? [];
+      const inbox = await ctx.api.orders({ refresh: true });
+      useInbox(inbox);
       draw();
     } catch (error) {
-      ctx.showError(error);
+      const words = listRefused(error);
+      if (words && state.orders) showFreshness(state.asOf, error);
+      else ctx.showError(error);
     }
   }
 
@@ -360,7 +415,29 @@ export function orderList(ctx, { onQueued }) {
   }, MINUTE_MS);
   ctx.onLeave(() => clearInterval(ticker));
 
-  return { element, load, refresh, merge, delivered, deliveryEnded, focusOrder };
+  return { element, freshness, load, refresh, merge, delivered, deliveryEnded, focusOrder };
+}
+
+/**
+ * Why no new list could be had, in a seller's words, for the problems that leave the last
+ * known list standing (the budget, Atelier's 429, another copy, no connection); null for
+ * anything else.
+ */
+function listRefused(problem) {
+  const code = problem?.code;
+  const secs = Number(problem?.retry_after_secs);
+  const by = Number.isFinite(secs) && secs > 0 ? ` by ${clockTime(Date.now() + secs * 1000)}` : " later";
+  if (code === "rate_limited") return `Atelier Desk can't ask Atelier for a new list right now (this hour's calls are used up, or Atelier asked us to slow down); it can${by}.`;
+  if (code === "another_copy") return "Another copy of Atelier Desk is watching your orders, so this one doesn't ask Atelier for a new list.";
+  if (code === "network" || code === "timeout") return "Atelier couldn't be reached just now.";
+  if (code === "server_error") return "Atelier is having trouble right now.";
+  return null;
+}
+
+/** "6:08 AM" today, else the day and time. */
+function whenText(value) {
+  const date = new Date(value);
+  return date.toDateString() === new Date().toDateString() ? clockTime(date) : dateTime(date);
 }
 
 function groupOf(status) {
