@@ -10,6 +10,7 @@ mod alerts;
 mod desktop;
 mod faults;
 mod hostile;
+mod inbox_bench;
 mod onboarding;
 mod orders;
 mod session;
