@@ -36,7 +36,9 @@ export function agentFields(form, catalog, { avatarHint } = {}) {
 /** What each way of pricing means, in the creator's words (labels come from the catalog). */
 const PRICE_TYPE_NOTES = {
   fixed: "Buyers pay this price when they order.",
-  quote: "Buyers ask for a quote first; this price is shown as a starting point.",
+  // Atelier's agent API has no call to send a quote: such orders wait in "price on
+  // request" and can never be paid (api-notes, "Calls that are not rate-limited").
+  quote: "Not recommended yet: clients ask you for a price, but Atelier gives apps like this one no way to send it, so these orders can't be paid. Choose Fixed price to be paid.",
 };
 
 /** Category, title, description, price, pricing, turnaround, deliverables, demo. */

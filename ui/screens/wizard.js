@@ -134,7 +134,7 @@ function stepWallet(view) {
     "fieldset",
     { class: "plain stack", disabled: wizard.walletDone },
     h("legend", { class: "sr-only" }, "Payout wallet"),
-    h("p", {}, "When an order is completed, Atelier sends your earnings in USDC (less its 10% fee) to a Solana wallet. Paste the address from your wallet app."),
+    h("p", {}, "When a client approves an order, Atelier sends you its full price in USDC on Solana (the client pays Atelier's 10% fee on top). Paste the address from your wallet app."),
     form.text("payout_wallet", { label: "Payout wallet address", optional: true, hideOptional: true, mono: true }),
     wizard.walletDone ? h("p", { class: "note success" }, "Saved on Atelier.") : ifSkipped,
   );
