@@ -10,8 +10,8 @@ use atelier_tests::e2e::{NotificationSpy, TestProfile};
 use atelier_tests::e2e::READY;
 
 use crate::story::{
-    on_screen, open_in_practice_mode, register_with_a_service, run_script, settle, value_of,
-    wait_long,
+    invoke, on_screen, open_in_practice_mode, register_with_a_service, run_script, settle,
+    value_of, wait_long,
 };
 
 const SERVICE_TITLE: &str = "Neon avatar pack";
@@ -147,6 +147,28 @@ async fn a_simulated_order_raises_one_desktop_notification_and_is_delivered_thro
     assert!(card.contains(SERVICE_TITLE), "{card}");
     app.screenshot("orders-after-restart").await;
     eprintln!("kept orders shown {ms:.0} ms after opening Orders");
+
+    // The hour's calls used up (by hand, as a hurried creator would with Refresh): Refresh
+    // keeps the last known orders and says why there is no newer list, never an error.
+    for _ in 0..40 {
+        let answer = invoke(&app, "orders", serde_json::json!({"refresh": true}))
+            .await
+            .expect("the kept list, never an error");
+        if answer["not_listed"]["code"] == "rate_limited" {
+            break;
+        }
+    }
+    app.click("#orders-refresh").await;
+    app.wait_for(r#"#orders-as-of[data-state="not-listed"]:not([hidden])"#)
+        .await;
+    let why = app.text("#orders-as-of").await;
+    assert!(why.contains("These are your orders as of"), "{why}");
+    assert!(app.is_present(&format!("#orders-review #{id}")).await);
+    assert!(
+        !app.is_present("#banner-error:not([hidden])").await,
+        "no error banner"
+    );
+    app.screenshot("orders-when-no-new-list").await;
 
     assert_eq!(spy.count(), 1, "nothing announced again: {:?}", spy.all());
     app.quit().await;
