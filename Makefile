@@ -14,14 +14,15 @@ setup:
 sandbox:
 	cargo run --locked -p atelier-core --bin atelier-sandbox -- --port 8787
 
-# The installable package: target/release/bundle/deb/Atelier Desk_<version>_amd64.deb
+# The installable packages: target/release/bundle/deb/*.deb and target/release/bundle/rpm/*.rpm
 package:
 	scripts/package
 
-# The footprint benchmark (not a test): .deb and binary size, start to ready, memory and
-# idle CPU, min/median/max over 5 runs of the release build. ~10 minutes after the release
-# build; needs `make setup` first. Prints a table and writes target/bench/app.json;
-# figures go in BENCHMARKS.md. Quicker try: BENCH_RUNS=2 BENCH_IDLE_SECONDS=20 make bench
+# The footprint benchmark (not a test), side by side with a bare Tauri v2 app (bench/bare)
+# built with the same crates and release profile: start to ready, memory, idle CPU and the
+# .deb/.rpm sizes, launches alternating in one run, ratios first. Needs `make setup` first.
+# Prints a table and writes target/bench/app.json; figures go in BENCHMARKS.md. Quicker try:
+# BENCH_STARTS=6 BENCH_RUNS=2 BENCH_SETTLE_SECONDS=10 BENCH_IDLE_SECONDS=20 make bench
 bench:
 	bench/app
 
