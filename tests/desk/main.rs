@@ -217,9 +217,16 @@ async fn after_a_restart_the_orders_come_back_at_once_without_a_limited_listing(
     assert_eq!(kept.orders.len(), 2);
     assert_eq!(kept.fetched_at, listed.fetched_at, "as of the listing");
     assert!(kept.updating, "the known orders are looked up");
-    // Asking again waits for that look-up and has the order as Atelier has it now.
-    let updated = desk.orders(false).await.unwrap();
-    assert!(!updated.updating);
+    // Asked again once the look-up is over: the order as Atelier has it now.
+    let mut updated = desk.orders(false).await.unwrap();
+    for _ in 0..100 {
+        if !updated.updating {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        updated = desk.orders(false).await.unwrap();
+    }
+    assert!(!updated.updating, "the look-up ends");
     let status_of = |id: &str| {
         updated
             .orders

@@ -1,10 +1,10 @@
 // The orders, grouped by what they need from the creator: to deliver (soonest due first),
 // waiting for the client's review, completed, anything else. The list is read with `orders`
-// when the inbox opens (the kept list, at once and free; when it says `updating`, asked once
-// more for the known orders brought up to date) or the creator refreshes; after that the
-// watcher's events bring changes (inbox.js passes them to `merge`, `delivered`,
-// `deliveryEnded`). When no new list can be had, the last known one stays, saying how old
-// it is and why (`freshness`, above the list).
+// when the inbox opens (the kept list, at once and free; while it says `updating`, asked
+// again in a moment for the known orders brought up to date) or the creator refreshes;
+// after that the watcher's events bring changes (inbox.js passes them to `merge`,
+// `delivered`, `deliveryEnded`). When no new list can be had, the last known one stays,
+// saying how old it is and why (`freshness`, above the list).
 // Briefs, titles and wallets are written by strangers: text nodes only, each in an element
 // with `dir="auto"` so its own direction (a U+202E, right-to-left words) stays inside it
 // and cannot flip the words around it; a long brief is folded behind "Show all", so a
@@ -103,20 +103,31 @@ export function orderList(ctx, { onQueued }) {
     }
   }
 
-  /** The known orders were being looked up (free): asks once more for the result. */
+  /**
+   * The known orders are being looked up (free, in the background): asks again in a moment,
+   * a little later each time, until that is over, and shows the result.
+   */
   async function followUp() {
-    try {
-      const inbox = await ctx.api.orders({});
+    let inbox = null;
+    for (const wait of [300, 700, 1500, 3000, 5000, 8000]) {
+      await new Promise((resolve) => setTimeout(resolve, wait));
       if (!element.isConnected) return;
+      try {
+        inbox = await ctx.api.orders({});
+      } catch {
+        break;
+      }
+      if (!inbox?.updating) break;
+    }
+    if (!element.isConnected) return;
+    if (inbox) {
       const byId = new Map((state.orders ?? []).map((order) => [order.id, order]));
-      for (const order of inbox?.orders ?? []) byId.set(order.id, order);
+      for (const order of inbox.orders ?? []) byId.set(order.id, order);
       state.orders = [...byId.values()];
       state.asOf = inbox;
-      showFreshness({ ...inbox, updating: false });
       draw();
-    } catch {
-      showFreshness({ ...state.asOf, updating: false });
     }
+    showFreshness({ ...state.asOf, updating: false });
   }
 
   /** Asks Atelier for the whole list now (one limited call); if it can't, the list stays. */

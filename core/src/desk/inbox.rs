@@ -33,7 +33,8 @@ pub struct Inbox {
     /// the free per-order look); `fetched_at` until then.
     pub updated_at: Timestamp,
     pub orders: Vec<Order>,
-    /// The known orders are being looked up now: ask `orders` again for the result.
+    /// The known orders are being looked up now (free): ask `orders` again in a moment for
+    /// the result.
     pub updating: bool,
     /// A new list was wanted but could not be had (budget spent, Atelier asked us to slow
     /// down, another copy watches, offline): this is the last known list instead, and why.
@@ -78,7 +79,7 @@ pub(super) struct KeptInbox {
     fetches: AtomicU64,
     /// One listing at a time: two screens asking together share one request.
     pub(super) fetching: tokio::sync::Mutex<()>,
-    /// One look-up of the known orders at a time; a caller asking meanwhile waits for it.
+    /// One look-up of the known orders at a time.
     following: Arc<tokio::sync::Mutex<()>>,
 }
 
@@ -153,11 +154,6 @@ impl KeptInbox {
     /// Whether a look-up of the known orders is under way.
     pub(super) fn is_following(&self) -> bool {
         self.following.try_lock().is_err()
-    }
-
-    /// Waits (at most `patience`) for a look-up under way to end.
-    pub(super) async fn followed(&self, patience: Duration) {
-        let _ = tokio::time::timeout(patience, self.following.lock()).await;
     }
 
     /// The orders to look up now, if it is time to (once per run, then every few minutes)

@@ -262,17 +262,14 @@ impl Desk {
 
     /// Every order. The kept list whenever there is one, at once and however old (free):
     /// its orders that may still change are looked up in the background through the free
-    /// per-order call (`updating` says so; asking again waits for that look-up). A new
+    /// per-order call (`updating` says so until it has ended: ask again then). A new
     /// list (a limited call) only when `refresh` is asked or nothing is kept yet; when it
     /// cannot be had (budget, a 429, another copy, offline), the kept list comes back with
     /// `not_listed` saying why.
     pub async fn orders(&self, refresh: bool) -> Result<Inbox, SessionError> {
         if !refresh {
-            if self.0.inbox.is_following() {
-                self.0.inbox.followed(FOLLOW_PATIENCE).await;
-            }
             if let Some(kept) = self.0.inbox.get() {
-                let updating = self.follow_known().await;
+                let updating = self.follow_known().await || self.0.inbox.is_following();
                 return Ok(Inbox { updating, ..kept });
             }
         }
@@ -549,9 +546,6 @@ impl Desk {
         let _ = self.0.news.send(News { event, status });
     }
 }
-
-/// How long asking for the orders waits for a look-up of the known orders under way.
-const FOLLOW_PATIENCE: Duration = Duration::from_secs(15);
 
 /// A refused listing, for the page to say why it sees the kept list instead.
 fn problem_of(e: &SessionError) -> Problem {
