@@ -217,7 +217,7 @@ export function orderList(ctx, { onQueued }) {
       h(
         "p",
         {},
-        "When a client pays for one of your services it appears here, and Atelier Desk tells you right away. It keeps looking while the app is open, a few times an hour.",
+        "When a client pays for one of your services it appears here, and Atelier Desk tells you right away. It keeps watching while the app is open, even with its window closed.",
       ),
     );
     if (element.firstChild !== emptyView || element.childNodes.length !== 1) fill(element, emptyView);

@@ -4,7 +4,8 @@
 //! one stream of news for the page, the tray and the notifications.
 //!
 //! New-order alerts that no desktop notification showed wait on disk, per mode and agent
-//! (`alerts.rs`), until the creator has seen them.
+//! (`alerts.rs`), until the creator has seen them. The order list is kept there too
+//! (`inbox.rs`), so the Orders screen shows it at once after a restart, for free.
 //!
 //! Every action that can change who is signed in where (mode, real-marketplace address,
 //! registration, sign-in, sign-out, keyring retry) ends by moving the watcher to match, so
