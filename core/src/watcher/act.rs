@@ -8,7 +8,7 @@ use super::event::{stamp, Problem, WatchEvent};
 use super::ledger::CallKind;
 use super::market::Marketplace;
 use super::run::{Flow, Runner};
-use super::schedule::{backoff, jittered_interval, rate_limit_wait, Waiting};
+use super::schedule::{backoff, rate_limit_wait, Waiting};
 use crate::error::{ApiError, NetworkProblem};
 use crate::models::{Order, OrderStatus};
 
@@ -35,10 +35,16 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
         self.report_ledger_problem().await?;
         self.last_poll = Some(start.wall);
         self.check_once = false;
-        let answer = self.market.payable_orders().await;
+        // With signals on, the orders waiting for payment are listed too, to follow them.
+        let complete = self.signals.on();
+        let answer = if complete {
+            self.market.open_orders().await
+        } else {
+            self.market.payable_orders().await
+        };
         let end = self.clock.moment();
         match answer {
-            Ok(orders) => self.checked(&orders, start.wall, end).await,
+            Ok(orders) => self.checked(&orders, complete, start.wall, end).await,
             Err(e) => {
                 match self.classify(&e, end) {
                     Failure::RateLimited { until } => {
@@ -64,25 +70,28 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
     }
 
     /// A successful look at the orders (a poll, or a re-read for a delivery): announce
-    /// what is new and plan the next regular poll.
-    async fn checked(&mut self, orders: &[Order], start: SystemTime, end: Moment) -> Flow {
+    /// what is new, follow what waits for payment (with `complete`, the listing showed
+    /// those too) and plan the next regular poll.
+    async fn checked(
+        &mut self,
+        orders: &[Order],
+        complete: bool,
+        start: SystemTime,
+        end: Moment,
+    ) -> Flow {
         self.failures = 0;
         self.offline = false;
         self.probe_saw_down = false;
         self.problem = None;
         self.last_check = Some(end.wall);
-        self.poll_wanted = later(start, jittered_interval(&self.policy, &mut self.rng));
+        self.signals.listed(orders, complete, start, end.wall);
+        self.poll_wanted = self.next_listing(start, end);
         self.poll_why = Waiting::Interval;
-        let admitted = self.seen.admit(orders, end.wall);
-        if let Some(e) = &admitted.store_error {
-            self.report(Problem::from(e)).await?;
+        if self.signals.listing_owed.is_some() {
+            // A count rose while this listing was on its way: it may not show that order.
+            self.want_poll_now(end.wall);
         }
-        if !admitted.new.is_empty() {
-            self.emit(WatchEvent::NewOrders {
-                orders: admitted.new,
-            })
-            .await?;
-        }
+        self.announce(orders, end.wall).await?;
         let next_at = self.poll_plan(end).map(|p| stamp(p.at));
         let budget_left = self.ledger.remaining(end);
         self.emit(WatchEvent::Checked {
@@ -94,6 +103,8 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
     }
 
     pub(super) async fn probe(&mut self) -> Flow {
+        let policy = self.policy;
+        self.signals.note_call(&policy, self.clock.now());
         let answer = self.market.probe().await;
         let end = self.clock.now();
         match answer {
@@ -102,25 +113,29 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
                 self.probe_at = later(end, self.policy.probe_interval);
             }
             // Any answer from the server means it can be reached again.
-            _ => {
-                self.offline = false;
-                if self.probe_saw_down {
-                    // Only a wait caused by the network ends with it; a 5xx backoff or
-                    // the regular interval stands.
-                    if self.poll_why == Waiting::Backoff && self.poll_backoff_network {
-                        self.want_poll_now(end);
-                    }
-                    if let Err(e) = self.queue.all_due_now() {
-                        self.report(Problem::from(&e)).await?;
-                    }
-                }
-                if self.poll_after_probe {
-                    self.want_poll_now(end);
-                }
-                self.probe_saw_down = false;
-                self.poll_after_probe = false;
+            _ => self.reached(end).await?,
+        }
+        Ok(())
+    }
+
+    /// A free call got an answer after the network seemed down.
+    pub(super) async fn reached(&mut self, end: SystemTime) -> Flow {
+        self.offline = false;
+        if self.probe_saw_down {
+            // Only a wait caused by the network ends with it; a 5xx backoff or the regular
+            // interval stands.
+            if self.poll_why == Waiting::Backoff && self.poll_backoff_network {
+                self.want_poll_now(end);
+            }
+            if let Err(e) = self.queue.all_due_now() {
+                self.report(Problem::from(&e)).await?;
             }
         }
+        if self.poll_after_probe {
+            self.want_poll_now(end);
+        }
+        self.probe_saw_down = false;
+        self.poll_after_probe = false;
         Ok(())
     }
 
@@ -232,7 +247,7 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
                 }
             }
         }
-        self.checked(&orders, start.wall, end).await
+        self.checked(&orders, true, start.wall, end).await
     }
 
     async fn delivered(&mut self, order_id: &str, order: Order) -> Flow {
@@ -313,6 +328,7 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
                 self.offline = true;
                 self.probe_saw_down = false;
                 self.probe_at = later(end.wall, self.policy.probe_interval);
+                self.signals.read_at = self.signals.read_at.min(self.probe_at);
                 Failure::Network
             }
             _ => Failure::Server,

@@ -176,6 +176,13 @@ pub struct WatchStatus {
     pub pending_deliveries: usize,
     /// The latest problem, cleared by the next successful check.
     pub problem: Option<Problem>,
+    /// New orders are noticed through the free signals (each service's order count, each
+    /// order's page) within seconds; `next_check` is then only the safety net's listing.
+    /// `false`: the server cannot give them (or not now), and the watcher polls.
+    pub signals: bool,
+    /// Orders created but not yet paid that the watcher follows, to announce each the
+    /// moment it is paid.
+    pub following: usize,
 }
 
 impl WatchStatus {
@@ -191,6 +198,8 @@ impl WatchStatus {
             budget_limit,
             pending_deliveries: 0,
             problem: None,
+            signals: false,
+            following: 0,
         }
     }
 }

@@ -1,9 +1,11 @@
 //! Watching for paid orders within the shared rate limit.
 //!
-//! A tokio task polls the creator's orders about every 150 s, never spending more of the
-//! server's 30-an-hour budget than the [`CallLedger`] allows and always leaving room for
-//! deliveries; announces each paid order once, also across restarts; and sends the
-//! deliveries the creator confirms, retrying them safely. See `docs/watcher.md`.
+//! A tokio task watches the free signals (each service's order count, each unpaid order's
+//! page) and lists the creator's orders only when a count rose, and as a safety net about
+//! every 14 minutes; on a server without those signals it polls about every 150 s. It never
+//! spends more of the server's 30-an-hour budget than the [`CallLedger`] allows and always
+//! leaves room for deliveries; announces each paid order once, also across restarts; and
+//! sends the deliveries the creator confirms, retrying them safely. See `docs/watcher.md`.
 //!
 //! Nothing here knows about windows: the app shell turns [`WatchEvent`]s into
 //! notifications and [`WatchStatus`] into what the UI shows.
@@ -17,6 +19,7 @@ mod market;
 mod run;
 mod schedule;
 mod seen;
+mod signals;
 mod store;
 
 use std::path::PathBuf;
@@ -34,7 +37,8 @@ pub use event::{Problem, WatchCommand, WatchEvent, WatchStatus};
 pub use ledger::{Budget, CallKind, CallLedger, NotYet, SharedLedger, WaitReason};
 pub use market::{AtelierMarketplace, Marketplace};
 pub use schedule::{
-    backoff, backoff_bounds, jittered_interval, plan_poll, rate_limit_wait, Plan, Policy, Waiting,
+    backoff, backoff_bounds, jittered, jittered_interval, plan_poll, rate_limit_wait, Plan, Policy,
+    Waiting,
 };
 pub use seen::{Admitted, SeenOrders, RETENTION};
 pub use store::StoreError;
@@ -140,6 +144,7 @@ impl Watcher {
             poll_after_probe: false,
             problem: None,
             startup_problems,
+            signals: signals::Signals::new(now, signals::free_calls_for(&config.data_dir)),
         };
         let task = tokio::spawn(runner.run());
         Ok(WatcherHandle {

@@ -13,6 +13,7 @@ use super::ledger::{CallKind, SharedLedger};
 use super::market::Marketplace;
 use super::schedule::{plan_poll, Plan, Policy, Waiting};
 use super::seen::SeenOrders;
+use super::signals::Signals;
 use crate::error::{ApiError, LONGEST_RATE_LIMIT_WAIT};
 use crate::validate;
 
@@ -29,6 +30,13 @@ pub(super) type Flow = Result<(), Closed>;
 pub(super) enum Action {
     /// Free (not rate limited), so it never waits for anything else.
     Probe,
+    /// Free: the page of an order created minutes ago, that a client may be paying now.
+    FollowFresh,
+    /// Free: each service's order count. Before a listing due at the same moment, so the
+    /// counts it starts from are older than the listing.
+    Counts,
+    /// Free: the page of an order waiting for payment.
+    Follow,
     /// Deliveries before polls: the creator is waiting on them and the reserve is theirs.
     Deliver,
     Poll,
@@ -68,6 +76,7 @@ pub(super) struct Runner<M, C> {
     pub problem: Option<Problem>,
     /// Problems found while loading, told once the loop runs.
     pub startup_problems: Vec<Problem>,
+    pub signals: Signals,
 }
 
 impl<M: Marketplace, C: Clock> Runner<M, C> {
@@ -130,9 +139,14 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
     async fn rein_in(&mut self, now: SystemTime) -> Flow {
         let p = &self.policy;
         let longest = match self.poll_why {
-            Waiting::Interval => p
-                .interval
-                .saturating_add(p.interval.mul_f64(p.jitter.clamp(0.0, 0.9))),
+            Waiting::Interval => {
+                let base = if self.signals.healthy(now) {
+                    p.safety_net
+                } else {
+                    p.interval
+                };
+                base.saturating_add(base.mul_f64(p.jitter.clamp(0.0, 0.9)))
+            }
             Waiting::Backoff => p.backoff_cap,
             Waiting::RateLimit => LONGEST_RATE_LIMIT_WAIT,
             _ => Duration::ZERO,
@@ -140,6 +154,7 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
         self.poll_wanted = self.poll_wanted.min(later(now, longest));
         self.last_poll = self.last_poll.map(|at| at.min(now));
         self.probe_at = self.probe_at.min(later(now, p.probe_interval));
+        self.signals.rein_in(p, now);
         let longest_delivery_wait = p.backoff_cap.max(LONGEST_RATE_LIMIT_WAIT);
         if let Err(e) = self.queue.rein_in(later(now, longest_delivery_wait)) {
             self.report(Problem::from(&e)).await?;
@@ -150,6 +165,8 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
     async fn act(&mut self, action: Action) -> Flow {
         match action {
             Action::Probe => self.probe().await,
+            Action::Counts => self.read_counts().await,
+            Action::Follow | Action::FollowFresh => self.follow_next().await,
             Action::Deliver => self.deliver_next().await,
             Action::Poll => self.poll().await,
         }
@@ -157,9 +174,30 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
 
     /// The earliest due action, if anything is waiting at all.
     fn next_action(&self, now: Moment) -> Option<(SystemTime, Action)> {
-        let mut candidates = Vec::with_capacity(3);
-        if self.offline && (!self.paused || self.check_once || !self.queue.is_empty()) {
-            candidates.push((self.probe_at.max(now.wall), Action::Probe));
+        let mut candidates = Vec::with_capacity(5);
+        let wants_probe =
+            self.offline && (!self.paused || self.check_once || !self.queue.is_empty());
+        // While signals are on, reading the counts is the probe: it is free too.
+        if wants_probe && !self.signals.on() {
+            let at = self
+                .probe_at
+                .max(self.signals.free_at(&self.policy, now.wall));
+            candidates.push((at, Action::Probe));
+        }
+        if !self.paused || (wants_probe && self.signals.on()) {
+            let at = self.signals.read_plan(&self.policy, now.wall);
+            candidates.push((at, Action::Counts));
+        }
+        if !self.paused {
+            if let Some((at, fresh)) = self.signals.follow_plan(&self.policy, now.wall) {
+                // A page a client may be paying for right now goes before the counts.
+                let action = if fresh {
+                    Action::FollowFresh
+                } else {
+                    Action::Follow
+                };
+                candidates.push((at, action));
+            }
         }
         if let Some(due) = self.queue.next_due(now.wall) {
             let at = self.ledger.next_free_slot(CallKind::Deliver, now.at(due));
@@ -195,6 +233,7 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
                     // A probe costs nothing; a poll that cannot get through would. The
                     // poll follows if the probe gets through.
                     self.probe_at = now;
+                    self.signals.read_at = now;
                     self.poll_after_probe = true;
                 } else {
                     self.want_poll_now(now);
@@ -252,6 +291,8 @@ impl<M: Marketplace, C: Clock> Runner<M, C> {
             budget_limit: ledger.budget().orders_limit,
             pending_deliveries: self.queue.len(),
             problem: self.problem.clone(),
+            signals: self.signals.healthy(now.wall),
+            following: self.signals.following(),
         }
     }
 

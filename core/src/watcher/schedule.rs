@@ -32,6 +32,21 @@ pub struct Policy {
     pub min_gap: Duration,
     /// How long to stay away after a 429 that said neither `Retry-After` nor the reset time.
     pub unknown_rate_limit_wait: Duration,
+    /// While the free signals work, the listing is only a safety net for what they cannot
+    /// show, this often (jittered like `interval`, and never rarer than 15 minutes).
+    pub safety_net: Duration,
+    /// How often each service's `total_orders` is read (free) while orders come in...
+    pub signal_every: Duration,
+    /// ...and once nothing has changed for `quiet_after`.
+    pub signal_every_quiet: Duration,
+    pub quiet_after: Duration,
+    /// The most free calls (order counts, order pages, probes while signals work) in any
+    /// rolling minute: not limited by the server, but not to be hammered either.
+    pub free_calls_per_minute: u32,
+    /// A server that cannot give the signals is asked again this often.
+    pub signals_retry: Duration,
+    /// An order created but never paid is followed this long, then left to the safety net.
+    pub follow_for: Duration,
 }
 
 impl Default for Policy {
@@ -44,6 +59,16 @@ impl Default for Policy {
             probe_interval: Duration::from_secs(20),
             min_gap: Duration::from_secs(10),
             unknown_rate_limit_wait: Duration::from_secs(15 * 60),
+            // 810 s ± 10 % is at most 891 s: under 15 minutes, about 4.4 listings an hour.
+            safety_net: Duration::from_secs(810),
+            signal_every: Duration::from_secs(15),
+            // 30 s, not longer: a quiet shop is the usual case, and its next order should
+            // still show up within seconds.
+            signal_every_quiet: Duration::from_secs(30),
+            quiet_after: Duration::from_secs(30 * 60),
+            free_calls_per_minute: 4,
+            signals_retry: Duration::from_secs(3600),
+            follow_for: Duration::from_secs(48 * 3600),
         }
     }
 }
@@ -70,9 +95,14 @@ pub enum Waiting {
 
 /// The regular interval, jittered by up to ±`policy.jitter`.
 pub fn jittered_interval<R: Rng + ?Sized>(policy: &Policy, rng: &mut R) -> Duration {
+    jittered(policy, policy.interval, rng)
+}
+
+/// `base`, jittered by up to ±`policy.jitter`.
+pub fn jittered<R: Rng + ?Sized>(policy: &Policy, base: Duration, rng: &mut R) -> Duration {
     let spread = policy.jitter.clamp(0.0, 0.9);
     let factor = 1.0 + spread * (2.0 * rng.random::<f64>() - 1.0);
-    Duration::try_from_secs_f64(policy.interval.as_secs_f64() * factor).unwrap_or(Duration::MAX)
+    Duration::try_from_secs_f64(base.as_secs_f64() * factor).unwrap_or(Duration::MAX)
 }
 
 /// The wait after the `failures`-th failure in a row (1 for the first): "equal jitter",
