@@ -332,15 +332,20 @@ fn a_simulated_practice_order_is_announced_once() {
         "simulate_order",
         json!({"brief": "A neon fox avatar for my stream, please"}),
     );
-    assert_eq!(order["status"], "paid");
+    // The pretend client creates the order, then pays it seconds later, as a real checkout
+    // does: the command answers with the order as created, and the watcher, following it
+    // through its free order page, announces it once paid.
+    assert_eq!(order["status"], "quoted");
 
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + Duration::from_secs(45);
     while announced.lock().unwrap().is_empty() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(100));
     }
-    std::thread::sleep(Duration::from_millis(500));
+    // Long enough for another page read and the next counts: still only the one.
+    std::thread::sleep(Duration::from_secs(8));
     let events = announced.lock().unwrap().clone();
     assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["orders"][0]["status"], "paid");
     assert_eq!(events[0]["orders"][0]["id"], order["id"]);
     assert_eq!(
         events[0]["orders"][0]["brief"],
@@ -548,7 +553,8 @@ fn an_alert_no_notification_showed_waits_on_disk_for_the_next_window() {
         json!({"brief": "A neon fox <b>avatar</b> for my stream"}),
     );
 
-    let deadline = Instant::now() + Duration::from_secs(20);
+    // Paid seconds after it was created (the two-step pretend client).
+    let deadline = Instant::now() + Duration::from_secs(45);
     let waiting = loop {
         let waiting = desk.ok("waiting_alerts", json!({}));
         if waiting.as_array().is_some_and(|w| !w.is_empty()) {

@@ -19,8 +19,7 @@ pub const PAYMENT_ENV: &str = "ATELIER_PRACTICE_PAYMENT";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Payment {
     /// One request that creates the order already paid, so the very next order listing
-    /// shows it. A watcher that only polls for paid orders needs this to announce a
-    /// practice order promptly.
+    /// shows it (`ATELIER_PRACTICE_PAYMENT=at-once`).
     AtOnce,
     /// The real flow: the order is created (`quoted`) and paid after a wait drawn between
     /// `min` and `max`, as a client's wallet takes a moment to sign and send the transfer.
@@ -34,18 +33,17 @@ impl Payment {
         max: Duration::from_secs(8),
     };
 
-    /// [`PAYMENT_ENV`] if set to `later` or `at-once`, else [`Payment::AtOnce`]. At once
-    /// stays the default until the watcher follows unpaid orders (through the service's
-    /// `total_orders` and `GET /orders/{id}`): until then a practice order paid later
-    /// would be announced only at the next regular poll, minutes on.
+    /// [`PAYMENT_ENV`] if set to `later` or `at-once`, else [`Payment::REALISTIC`]: the
+    /// watcher follows an unpaid order through its free order page, so the creator
+    /// rehearses the real flow and still hears of the payment within seconds.
     pub fn from_env() -> Payment {
         Payment::parse(std::env::var(PAYMENT_ENV).ok().as_deref())
     }
 
     fn parse(value: Option<&str>) -> Payment {
         match value.map(str::trim) {
-            Some("later" | "two-step") => Payment::REALISTIC,
-            _ => Payment::AtOnce,
+            Some("at-once" | "one-step") => Payment::AtOnce,
+            _ => Payment::REALISTIC,
         }
     }
 
@@ -131,12 +129,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_setting_picks_later_or_at_once_and_defaults_to_at_once() {
+    fn the_setting_picks_later_or_at_once_and_defaults_to_later() {
         assert_eq!(Payment::parse(Some("later")), Payment::REALISTIC);
         assert_eq!(Payment::parse(Some(" two-step ")), Payment::REALISTIC);
         assert_eq!(Payment::parse(Some("at-once")), Payment::AtOnce);
-        assert_eq!(Payment::parse(Some("sometime")), Payment::AtOnce);
-        assert_eq!(Payment::parse(None), Payment::AtOnce);
+        assert_eq!(Payment::parse(Some(" one-step")), Payment::AtOnce);
+        assert_eq!(Payment::parse(Some("sometime")), Payment::REALISTIC);
+        assert_eq!(Payment::parse(None), Payment::REALISTIC);
     }
 
     #[test]
