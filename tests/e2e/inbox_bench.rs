@@ -71,9 +71,13 @@ async fn inbox_render_time_with_a_megabyte_brief_and_with_ten_thousand_orders() 
     let profile = TestProfile::named("inbox-bench").await;
     let app = open_in_practice_mode(&profile).await;
     register_with_a_service(&app, "Neon avatar pack").await;
-    invoke(&app, "simulate_order", json!({"brief": "A template order to copy."}))
-        .await
-        .expect("a first order to copy");
+    invoke(
+        &app,
+        "simulate_order",
+        json!({"brief": "A template order to copy."}),
+    )
+    .await
+    .expect("a first order to copy");
     tokio::time::sleep(Duration::from_secs(1)).await;
     app.quit().await;
 
