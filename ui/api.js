@@ -70,7 +70,7 @@ export const api = {
   checkNow: () => call("check_now"),
   pauseWatching: () => call("pause_watching"),
   resumeWatching: () => call("resume_watching"),
-  /** The kept list unless stale; `refresh: true` asks Atelier (costs one call of the budget). */
+  /** The kept list at once (known orders refreshed for free behind it); `refresh: true` asks Atelier for a new list (one call of the hourly budget). */
   orders: ({ refresh = false } = {}) => call("orders", { refresh }),
   /** Queues a confirmed delivery; the outcome arrives later as a `watch-event`. */
   deliver: ({ orderId, form }) => call("deliver", { orderId, form }),

@@ -14,7 +14,7 @@ import { money, dateTime, clockTime, duration, fold, hasHiddenCharacters, count,
 import { deliveryForm, FALLBACK_MEDIA_TYPES } from "./delivery.js";
 
 const GROUPS = [
-  { key: "to-deliver", title: "To deliver", statuses: ["paid", "in_progress", "revision_requested"] },
+  { key: "to-deliver", title: "To deliver", statuses: ["paid", "in_progress", "revision_requested", "disputed"] },
   { key: "review", title: "Waiting for the client's review", statuses: ["delivered"] },
   { key: "completed", title: "Completed", statuses: ["completed"] },
   { key: "other", title: "Other", statuses: null },
@@ -24,6 +24,8 @@ const STATUS_WORDS = {
   paid: "Paid, waiting for you",
   in_progress: "In progress",
   revision_requested: "The client asked for changes",
+  // The platform's newer version takes a new delivery during a dispute.
+  disputed: "The client opened a dispute",
   delivered: "Delivered",
   completed: "Completed",
 };
