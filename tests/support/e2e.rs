@@ -419,6 +419,10 @@ impl AppUnderTest {
     pub async fn restart(self) -> AppUnderTest {
         let profile = self.profile.clone();
         self.quit().await;
+        // The bus frees the single-instance name when it notices the connection closed,
+        // which on a loaded machine can come after the process is gone: a launch before
+        // that would hand over to a copy that no longer exists, and exit.
+        single_instance_released(Duration::from_secs(10)).await;
         AppUnderTest::launch(&profile).await
     }
 
@@ -1024,5 +1028,28 @@ impl std::fmt::Debug for AppUnderTest {
             .field("profile", &self.profile.name())
             .field("port", &self.driver.as_ref().map(|d| d.port))
             .finish()
+    }
+}
+
+/// Waits (bounded) until no copy of the app holds a single-instance name on the session
+/// bus. Stories run one at a time, so any such name is the story's own app.
+pub async fn single_instance_released(timeout: Duration) {
+    let Ok(connection) = zbus::Connection::session().await else {
+        return;
+    };
+    let Ok(dbus) = zbus::fdo::DBusProxy::new(&connection).await else {
+        return;
+    };
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        let held = dbus.list_names().await.map(|names| {
+            names.iter().any(|n| {
+                n.starts_with("fun.agentgram.atelier-desk") && n.ends_with(".SingleInstance")
+            })
+        });
+        if !held.unwrap_or(false) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
