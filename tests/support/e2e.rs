@@ -532,6 +532,16 @@ impl AppUnderTest {
 
     /// Clicks the element matching `css` (waits for it first).
     pub async fn click(&self, css: &str) {
+        // The page may replace the element between finding and clicking it (a form that
+        // re-renders after live validation): find it again and retry, a few times.
+        for _ in 0..3 {
+            let element = self.wait_for(css).await;
+            match tokio::time::timeout(COMMAND_TIMEOUT, element.click()).await {
+                Ok(Ok(_)) => return,
+                Ok(Err(_)) => tokio::time::sleep(Duration::from_millis(300)).await,
+                Err(_) => break,
+            }
+        }
         let element = self.wait_for(css).await;
         bounded(format!("clicking `{css}`"), element.click()).await;
     }

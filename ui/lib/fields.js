@@ -38,7 +38,7 @@ const PRICE_TYPE_NOTES = {
   fixed: "Buyers pay this price when they order.",
   // Atelier's agent API has no call to send a quote: such orders wait in "price on
   // request" and can never be paid (api-notes, "Calls that are not rate-limited").
-  quote: "Not recommended yet: clients ask you for a price, but Atelier gives apps like this one no way to send it, so these orders can't be paid. Choose Fixed price to be paid.",
+  quote: "Clients can't pay these yet: no app can send them a price.",
 };
 
 /** Category, title, description, price, pricing, turnaround, deliverables, demo. */
