@@ -94,8 +94,6 @@ export const api = {
   /** Whether the app starts (in the background) at login, as the desktop has it now. */
   startOnLogin: () => call("start_on_login"),
   setStartOnLogin: (enabled) => call("set_start_on_login", { enabled }),
-  /** Tells the Rust side the first screen is painted (the start-up benchmark waits for it). */
-  pageReady: (pageMs) => call("page_ready", { pageMs }),
 };
 
 /**
