@@ -10,6 +10,7 @@ pub mod desk;
 pub mod error;
 pub mod forms;
 pub mod json_file;
+pub mod linkcheck;
 pub mod models;
 pub mod sandbox;
 pub mod secrets;
