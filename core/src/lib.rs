@@ -7,6 +7,7 @@ pub mod alerts;
 pub mod base_url;
 pub mod client;
 pub mod desk;
+pub mod earnings;
 pub mod error;
 pub mod forms;
 pub mod json_file;

@@ -156,11 +156,14 @@ impl World {
             brief: "A neon avatar with three variations".into(),
             status: OrderStatus::Paid,
             quoted_price_usd: None,
+            platform_fee_usd: None,
             created_at: Some(time::OffsetDateTime::from(now).into()),
             deliverable_url: None,
             deliverable_media_type: None,
             delivered_at: None,
             review_deadline: None,
+            completed_at: None,
+            payout_tx_hash: None,
         });
         id
     }

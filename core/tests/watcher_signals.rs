@@ -130,11 +130,14 @@ impl World {
                 OrderStatus::Quoted
             },
             quoted_price_usd: None,
+            platform_fee_usd: None,
             created_at: Some(time::OffsetDateTime::from(now).into()),
             deliverable_url: None,
             deliverable_media_type: None,
             delivered_at: None,
             review_deadline: None,
+            completed_at: None,
+            payout_tx_hash: None,
         });
         id
     }

@@ -118,8 +118,12 @@ pub struct Order {
     #[serde(default, deserialize_with = "lenient::text")]
     pub brief: String,
     pub status: OrderStatus,
+    /// What the creator receives: Atelier sends all of it on approval.
     #[serde(default, deserialize_with = "lenient::opt_usd")]
     pub quoted_price_usd: Option<Usd>,
+    /// Atelier's share, paid by the client on top of the price (10 % of it on this server).
+    #[serde(default, deserialize_with = "lenient::opt_usd")]
+    pub platform_fee_usd: Option<Usd>,
     #[serde(default, deserialize_with = "lenient::opt_time")]
     pub created_at: Option<Timestamp>,
     #[serde(default, deserialize_with = "lenient::opt_text")]
@@ -130,6 +134,13 @@ pub struct Order {
     pub delivered_at: Option<Timestamp>,
     #[serde(default, deserialize_with = "lenient::opt_time")]
     pub review_deadline: Option<Timestamp>,
+    /// When the order became `completed` (approved, or its review time ran out).
+    #[serde(default, deserialize_with = "lenient::opt_time")]
+    pub completed_at: Option<Timestamp>,
+    /// The payout transfer Atelier recorded on completion; absent on a completed order
+    /// when that transfer failed.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub payout_tx_hash: Option<String>,
 }
 
 #[cfg(test)]
@@ -159,6 +170,49 @@ mod tests {
         assert!(OrderStatus::InProgress.is_payable());
         assert!(!OrderStatus::Delivered.is_payable());
         assert!(!OrderStatus::Other("paid ".into()).is_payable());
+    }
+
+    #[test]
+    fn payout_fields_are_read_and_survive_a_round_trip_through_the_kept_file() {
+        let order: Order = serde_json::from_value(serde_json::json!({
+            "id": "ord_1", "status": "completed", "quoted_price_usd": "5.00",
+            "platform_fee_usd": "0.5", "completed_at": "2025-02-19 13:00:00",
+            "payout_tx_hash": "5VERv8NMvzbJMEkV8xnrLkEaWRtSz9CosKDYjCJjBRnbJLgp8uirBgmQpjKhoR4tjF3ZpRzrFmBV6UjKdiSZkQUW",
+        }))
+        .unwrap();
+        assert_eq!(order.platform_fee_usd, Some(Usd::from_server("0.5")));
+        assert_eq!(order.completed_at, Timestamp::parse("2025-02-19T13:00:00Z"));
+        assert!(order.payout_tx_hash.as_deref().unwrap().starts_with("5VER"));
+        let again: Order = serde_json::from_str(&serde_json::to_string(&order).unwrap()).unwrap();
+        assert_eq!(again, order);
+    }
+
+    #[test]
+    fn an_order_kept_before_the_payout_fields_existed_still_loads() {
+        // What `desk/inbox.rs` wrote before these fields were added.
+        let old = r#"{"id":"ord_1","service_id":"svc_1","service_title":"Neon",
+            "client_wallet":null,"brief":"b","status":"delivered","quoted_price_usd":"5.00",
+            "created_at":"2025-02-17T12:00:00Z","deliverable_url":"https://x.io/a.png",
+            "deliverable_media_type":"image","delivered_at":"2025-02-17T13:00:00Z",
+            "review_deadline":"2025-02-19T13:00:00Z"}"#;
+        let order: Order = serde_json::from_str(old).unwrap();
+        assert_eq!(order.status, OrderStatus::Delivered);
+        assert_eq!(order.quoted_price_usd, Some(Usd::from_server("5.00")));
+        assert_eq!(order.platform_fee_usd, None);
+        assert_eq!(order.completed_at, None);
+        assert_eq!(order.payout_tx_hash, None);
+    }
+
+    #[test]
+    fn empty_or_odd_payout_fields_mean_not_set() {
+        let order: Order = serde_json::from_value(serde_json::json!({
+            "id": "ord_1", "status": "completed", "platform_fee_usd": null,
+            "completed_at": "soon", "payout_tx_hash": "  ",
+        }))
+        .unwrap();
+        assert_eq!(order.platform_fee_usd, None);
+        assert_eq!(order.completed_at, None);
+        assert_eq!(order.payout_tx_hash, None);
     }
 
     #[test]

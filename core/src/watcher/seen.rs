@@ -160,11 +160,14 @@ mod tests {
             brief: "A neon avatar please".into(),
             status,
             quoted_price_usd: None,
+            platform_fee_usd: None,
             created_at: None,
             deliverable_url: None,
             deliverable_media_type: None,
             delivered_at: None,
             review_deadline: None,
+            completed_at: None,
+            payout_tx_hash: None,
         }
     }
 
