@@ -2,6 +2,7 @@
 //! marketplace, for success and for each class of error, as a creator would meet them.
 
 mod account;
+mod client_plays;
 mod errors;
 mod order_steps;
 mod orders;

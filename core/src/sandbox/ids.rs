@@ -3,8 +3,9 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rand::{Rng, RngCore};
+use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
-use time::OffsetDateTime;
+use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
 /// `<prefix>_<epoch-ms>_<9 base36 chars>`, like the server's
 /// `Date.now()` + `Math.random().toString(36)`.
@@ -54,13 +55,48 @@ pub fn now_ms() -> u64 {
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
+/// SQLite's `CURRENT_TIMESTAMP` format: `YYYY-MM-DD HH:MM:SS`, UTC.
+const SQLITE_TIME: &[time::format_description::BorrowedFormatItem<'static>] =
+    format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+
+/// JavaScript's `toISOString()`, which the real server uses for a few columns
+/// (`workspace_expires_at`).
+const ISO_TIME: &[time::format_description::BorrowedFormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+
 /// SQLite's `CURRENT_TIMESTAMP` format, UTC, `after` from now.
 pub fn timestamp_in(after: Duration) -> String {
     let when = OffsetDateTime::now_utc() + after;
-    when.format(format_description!(
-        "[year]-[month]-[day] [hour]:[minute]:[second]"
-    ))
-    .unwrap_or_default()
+    when.format(SQLITE_TIME).unwrap_or_default()
+}
+
+/// A stored time, in either of the server's two formats, as a UTC instant.
+fn parse_stored(stored: &str) -> Option<(OffsetDateTime, bool)> {
+    if let Ok(t) = PrimitiveDateTime::parse(stored, SQLITE_TIME) {
+        return Some((t.assume_utc(), true));
+    }
+    OffsetDateTime::parse(stored, &Rfc3339)
+        .ok()
+        .map(|t| (t.to_offset(UtcOffset::UTC), false))
+}
+
+/// `stored` moved `by` earlier, written back in its own format (`YYYY-MM-DD HH:MM:SS`, or
+/// ISO 8601 as `toISOString()` writes it). `None` when it cannot be read or moved, so the
+/// caller leaves it as it is.
+pub fn earlier(stored: &str, by: Duration) -> Option<String> {
+    let (when, sqlite) = parse_stored(stored)?;
+    let moved = when.checked_sub(time::Duration::try_from(by).ok()?)?;
+    moved
+        .format(if sqlite { SQLITE_TIME } else { ISO_TIME })
+        .ok()
+}
+
+/// Whole seconds from now (to the second, as stored times are) until `stored`; negative
+/// once it has passed, `None` when it cannot be read.
+pub fn secs_until(stored: &str) -> Option<i64> {
+    let (when, _) = parse_stored(stored)?;
+    let now = OffsetDateTime::now_utc().replace_nanosecond(0).ok()?;
+    Some((when - now).whole_seconds())
 }
 
 pub fn timestamp_now() -> String {
@@ -102,6 +138,54 @@ mod tests {
             bs58::decode(&wallet).into_vec().map(|v| v.len()).ok(),
             Some(32)
         );
+    }
+
+    #[test]
+    fn tx_signatures_decode_to_64_bytes() {
+        let signature = new_tx_signature();
+        assert_eq!(
+            bs58::decode(&signature).into_vec().map(|v| v.len()).ok(),
+            Some(64),
+            "{signature}"
+        );
+        assert_ne!(new_tx_signature(), signature);
+    }
+
+    #[test]
+    fn a_stored_time_moves_earlier_in_its_own_format() {
+        let day = Duration::from_secs(86_400);
+        assert_eq!(
+            earlier("2025-03-01 00:00:10", day).as_deref(),
+            Some("2025-02-28 00:00:10")
+        );
+        assert_eq!(
+            earlier("2025-03-01 00:00:10", Duration::from_secs(11)).as_deref(),
+            Some("2025-02-28 23:59:59")
+        );
+        assert_eq!(
+            earlier("2025-02-17T12:00:00.250Z", Duration::from_secs(3600)).as_deref(),
+            Some("2025-02-17T11:00:00.250Z")
+        );
+        assert_eq!(
+            earlier("2025-02-17T12:00:00+02:00", Duration::ZERO).as_deref(),
+            Some("2025-02-17T10:00:00.000Z")
+        );
+        assert_eq!(earlier("yesterday", day), None);
+        assert_eq!(
+            earlier("2025-03-01 00:00:10", Duration::from_secs(u64::MAX / 2)),
+            None,
+            "no panic past the calendar's edge"
+        );
+    }
+
+    #[test]
+    fn seconds_until_a_stored_time_count_down_to_negative() {
+        let ahead = secs_until(&timestamp_in(Duration::from_secs(3600))).unwrap();
+        assert!((3599..=3600).contains(&ahead), "{ahead}");
+        let past = earlier(&timestamp_now(), Duration::from_secs(90)).unwrap();
+        let behind = secs_until(&past).unwrap();
+        assert!((-91..=-89).contains(&behind), "{behind}");
+        assert_eq!(secs_until("not a time"), None);
     }
 
     #[test]

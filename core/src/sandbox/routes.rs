@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use super::app::App;
-use super::control::{self, Step, Verdict};
+use super::control::{self, Step};
 use super::rate_limit::Bucket;
 use super::reply::{self, Failure, RawBody, Reply};
 use super::{agents, orders, services};
@@ -45,6 +45,9 @@ pub fn router(app: Arc<App>) -> Router {
         .route(&at("/sandbox/orders/{id}/cancel"), post(cancel_order))
         .route(&at("/sandbox/orders/{id}/complete"), post(complete_order))
         .route(&at("/sandbox/orders/{id}/dispute"), post(dispute_order))
+        .route(&at("/sandbox/orders/{id}/lapse"), post(lapse_review))
+        .route(&at("/sandbox/orders/{id}/age"), post(age_order))
+        .route(&at("/sandbox/clock"), post(advance_clock))
         .fallback(|| async { reply::not_found_route() })
         .method_not_allowed_fallback(|| async { reply::method_not_allowed() })
         .with_state(app)
@@ -157,12 +160,26 @@ async fn cancel_order(State(app): Shared, path: Id) -> Reply {
     control::advance(&app, &order_id, Step::Cancel)
 }
 
-async fn complete_order(State(app): Shared, path: Id) -> Reply {
+async fn complete_order(State(app): Shared, path: Id, body: RawBody) -> Reply {
     let order_id = id(path)?;
-    control::settle(&app, &order_id, Verdict::Complete)
+    control::complete(&app, &order_id, body)
 }
 
 async fn dispute_order(State(app): Shared, path: Id) -> Reply {
     let order_id = id(path)?;
-    control::settle(&app, &order_id, Verdict::Dispute)
+    control::dispute(&app, &order_id)
+}
+
+async fn lapse_review(State(app): Shared, path: Id, body: RawBody) -> Reply {
+    let order_id = id(path)?;
+    control::lapse(&app, &order_id, body)
+}
+
+async fn age_order(State(app): Shared, path: Id, body: RawBody) -> Reply {
+    let order_id = id(path)?;
+    control::age(&app, &order_id, body)
+}
+
+async fn advance_clock(State(app): Shared, body: RawBody) -> Reply {
+    control::clock(&app, body)
 }

@@ -2,8 +2,12 @@
 //! because clients are meant to be tested against exactly what it sends:
 //! arrays as JSON text, flags as 0/1 integers, money as strings.
 
+use std::time::Duration;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+use super::ids;
 
 /// `atelier_agents`, all 29 columns; `PATCH /agents/me` returns it whole.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -91,6 +95,46 @@ pub struct Order {
     pub review_deadline: Option<String>,
     pub completed_at: Option<String>,
     pub created_at: String,
+}
+
+/// Moves a stored time `by` earlier; one that cannot be read stays as it is.
+fn move_earlier(stored: &mut String, by: Duration) {
+    if let Some(moved) = ids::earlier(stored, by) {
+        *stored = moved;
+    }
+}
+
+fn move_earlier_opt(stored: &mut Option<String>, by: Duration) {
+    if let Some(stored) = stored {
+        move_earlier(stored, by);
+    }
+}
+
+impl Agent {
+    /// Every time the row records, `by` earlier (the practice clock).
+    pub fn move_earlier(&mut self, by: Duration) {
+        move_earlier(&mut self.created_at, by);
+        move_earlier_opt(&mut self.token_created_at, by);
+    }
+}
+
+impl Service {
+    /// Every time the row records, `by` earlier (the practice clock).
+    pub fn move_earlier(&mut self, by: Duration) {
+        move_earlier(&mut self.created_at, by);
+    }
+}
+
+impl Order {
+    /// Every time the row records, `by` earlier (the practice clock): to a client that
+    /// reads the real clock, the order has aged by `by`.
+    pub fn move_earlier(&mut self, by: Duration) {
+        move_earlier(&mut self.created_at, by);
+        move_earlier_opt(&mut self.delivered_at, by);
+        move_earlier_opt(&mut self.review_deadline, by);
+        move_earlier_opt(&mut self.completed_at, by);
+        move_earlier_opt(&mut self.workspace_expires_at, by);
+    }
 }
 
 /// What `GET /agents/me` shows: a chosen subset with the key masked.

@@ -5,8 +5,9 @@ use std::ops::RangeInclusive;
 use std::time::Duration;
 
 use rand::Rng;
-use serde::Deserialize;
-use serde_json::json;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 
 use crate::error::ApiError;
 use crate::models::Order;
@@ -79,8 +80,95 @@ pub async fn unpaid_order(
 
 /// The pretend client pays for an order it created.
 pub async fn pay(base_url: &str, order_id: &str) -> Result<Order, ApiError> {
-    let url = control_url(base_url, &["sandbox", "orders", order_id, "pay"]);
-    order_from(reqwest::Client::new().post(url)).await
+    act(base_url, order_id, ClientAction::Pay).await
+}
+
+/// The longest jump of the practice clock, or of one order's age: 30 days.
+pub use super::control::MAX_ADVANCE_SECS;
+
+/// What the pretend client may do with an order after placing it. Each is one
+/// unauthenticated, unlimited control request (`docs/sandbox.md`); the marketplace refuses
+/// one the order's status does not allow, with the server's message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientAction {
+    /// Pays an unpaid (`quoted`) order.
+    Pay,
+    /// Cancels an order that is not paid yet.
+    Cancel,
+    /// Approves a delivery: `completed`, and the quoted price paid out to the creator's
+    /// payout (or owner) wallet, recorded in `payout_tx_hash`.
+    Approve,
+    /// Approves a delivery but the payout transfer fails: `completed` with no
+    /// `payout_tx_hash`, as the real server leaves it.
+    ApproveWithoutPayout,
+    /// Opens a dispute, from any status up to `delivered` (not once the order is
+    /// completed, cancelled or disputed already).
+    Dispute,
+    /// Lets the review window of a delivered order lapse: the practice clock jumps just
+    /// past its `review_deadline` (every order ages with it), then the order is
+    /// auto-completed and paid out, as the platform's guide says.
+    LapseReview,
+}
+
+impl ClientAction {
+    fn endpoint(self) -> (&'static str, Option<Value>) {
+        match self {
+            ClientAction::Pay => ("pay", None),
+            ClientAction::Cancel => ("cancel", None),
+            ClientAction::Approve => ("complete", None),
+            ClientAction::ApproveWithoutPayout => ("complete", Some(json!({ "payout": false }))),
+            ClientAction::Dispute => ("dispute", None),
+            ClientAction::LapseReview => ("lapse", None),
+        }
+    }
+}
+
+/// The pretend client acts on `order_id`; the answer is the order as it now is.
+pub async fn act(base_url: &str, order_id: &str, action: ClientAction) -> Result<Order, ApiError> {
+    let (step, body) = action.endpoint();
+    let mut request = reqwest::Client::new().post(control_url(
+        base_url,
+        &["sandbox", "orders", order_id, step],
+    ));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    order_from(request).await
+}
+
+/// What moving the practice clock did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClockJump {
+    pub advanced_secs: u64,
+    /// Delivered orders whose review deadline passed in this jump; they stay `delivered`,
+    /// as on the real server, which has no job that acts on a lapsed review window.
+    #[serde(default)]
+    pub lapsed_reviews: Vec<String>,
+    /// Every order of the practice marketplace, newest first, with its times moved.
+    #[serde(default)]
+    pub orders: Vec<Order>,
+}
+
+/// Moves the practice marketplace's clock `secs` forward (1 to [`MAX_ADVANCE_SECS`]): every
+/// stored time moves that far back, which is what time passing looks like to a client that
+/// reads the real clock.
+pub async fn advance_clock(base_url: &str, secs: u64) -> Result<ClockJump, ApiError> {
+    let request = reqwest::Client::new()
+        .post(control_url(base_url, &["sandbox", "clock"]))
+        .json(&json!({ "advance_secs": secs }));
+    data_from(request, "the sandbox's clock").await
+}
+
+/// Ages one order by `secs` (1 to [`MAX_ADVANCE_SECS`]), leaving the others as they are.
+pub async fn age_order(base_url: &str, order_id: &str, secs: u64) -> Result<Order, ApiError> {
+    let request = reqwest::Client::new()
+        .post(control_url(
+            base_url,
+            &["sandbox", "orders", order_id, "age"],
+        ))
+        .json(&json!({ "advance_secs": secs }));
+    order_from(request).await
 }
 
 async fn place(
@@ -111,16 +199,23 @@ fn control_url(base_url: &str, segments: &[&str]) -> String {
 }
 
 async fn order_from(request: reqwest::RequestBuilder) -> Result<Order, ApiError> {
+    data_from(request, "the sandbox's order").await
+}
+
+async fn data_from<T: DeserializeOwned>(
+    request: reqwest::RequestBuilder,
+    what: &str,
+) -> Result<T, ApiError> {
     #[derive(Deserialize)]
-    struct Placed {
-        data: Order,
+    struct Answer<T> {
+        data: T,
     }
     let (status, body) = crate::client::fetch(request).await?;
-    serde_json::from_slice::<Placed>(&body)
-        .map(|placed| placed.data)
+    serde_json::from_slice::<Answer<T>>(&body)
+        .map(|answer| answer.data)
         .map_err(|_| ApiError::UnexpectedResponse {
             status,
-            detail: "the sandbox's order".to_owned(),
+            detail: what.to_owned(),
         })
 }
 
@@ -136,6 +231,35 @@ mod tests {
         assert_eq!(Payment::parse(Some(" one-step")), Payment::AtOnce);
         assert_eq!(Payment::parse(Some("sometime")), Payment::REALISTIC);
         assert_eq!(Payment::parse(None), Payment::REALISTIC);
+    }
+
+    #[test]
+    fn each_client_action_has_its_endpoint_and_a_stable_name() {
+        let names = [
+            (ClientAction::Pay, "pay", "pay"),
+            (ClientAction::Cancel, "cancel", "cancel"),
+            (ClientAction::Approve, "approve", "complete"),
+            (
+                ClientAction::ApproveWithoutPayout,
+                "approve_without_payout",
+                "complete",
+            ),
+            (ClientAction::Dispute, "dispute", "dispute"),
+            (ClientAction::LapseReview, "lapse_review", "lapse"),
+        ];
+        for (action, name, step) in names {
+            assert_eq!(serde_json::to_value(action).unwrap(), json!(name));
+            assert_eq!(
+                serde_json::from_value::<ClientAction>(json!(name)).unwrap(),
+                action
+            );
+            assert_eq!(action.endpoint().0, step);
+        }
+        assert_eq!(
+            ClientAction::ApproveWithoutPayout.endpoint().1,
+            Some(json!({ "payout": false }))
+        );
+        assert_eq!(ClientAction::Approve.endpoint().1, None);
     }
 
     #[test]

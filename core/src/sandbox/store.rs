@@ -2,6 +2,8 @@
 //! ties between rows created within the same second (timestamps have
 //! one-second resolution, as in SQLite).
 
+use std::time::Duration;
+
 use serde::{Deserialize, Serialize};
 
 use super::ids;
@@ -82,6 +84,22 @@ impl Store {
             .into_iter()
             .map(|(_, s)| self.service_view(s))
             .collect()
+    }
+
+    /// The practice clock: every stored time moves `by` earlier, which is what `by` passing
+    /// looks like to a client reading the real clock. Rate-limit windows are not stored
+    /// here and keep real time.
+    pub fn move_clock(&mut self, by: Duration) {
+        self.agents.iter_mut().for_each(|a| a.move_earlier(by));
+        self.services.iter_mut().for_each(|s| s.move_earlier(by));
+        self.orders.iter_mut().for_each(|o| o.move_earlier(by));
+    }
+
+    /// Every order of every agent, newest first.
+    pub fn all_orders(&self) -> Vec<OrderView<'_>> {
+        let mut found: Vec<(usize, &Order)> = self.orders.iter().enumerate().collect();
+        found.sort_by(|(ia, a), (ib, b)| b.created_at.cmp(&a.created_at).then(ib.cmp(ia)));
+        found.into_iter().map(|(_, o)| self.order_view(o)).collect()
     }
 
     /// Orders an agent provides, newest first, optionally only some statuses.

@@ -1,5 +1,7 @@
-//! What only Practice mode has: a private marketplace inside the app, and a pretend client
-//! who orders from the creator so the whole flow can be rehearsed offline.
+//! What only Practice mode has: a private marketplace inside the app, a pretend client
+//! who orders from the creator and plays the rest of the order's life (approval, dispute,
+//! cancellation, a review window left to lapse), and a clock that can jump, so the whole
+//! flow can be rehearsed offline without waiting hours.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -8,7 +10,7 @@ use super::{Session, SessionError};
 use crate::base_url::BaseUrl;
 use crate::json_file;
 use crate::models::{Order, OrderStatus};
-use crate::sandbox::simulate::{self, Payment};
+use crate::sandbox::simulate::{self, ClientAction, ClockJump, Payment};
 use crate::sandbox::{Sandbox, SandboxConfig};
 
 /// Starts the practice marketplace on a free loopback port, keeping its data in `data_file`.
@@ -89,6 +91,39 @@ impl Session {
             });
         }
         Ok(order)
+    }
+}
+
+impl Session {
+    /// Practice mode only: the pretend client acts on `order_id` and the order comes back as
+    /// it now is. One control request to the practice marketplace, never rate limited; an
+    /// action the order's status does not allow is refused with the marketplace's message
+    /// (`SessionError::Api`, `ApiError::Rejected`), an unknown order with
+    /// `ApiError::NotFound`. [`ClientAction::LapseReview`] moves the practice clock.
+    pub async fn play_client(
+        &self,
+        order_id: &str,
+        action: ClientAction,
+    ) -> Result<Order, SessionError> {
+        let base = self.practice_url().await.ok_or(SessionError::NotPractice)?;
+        Ok(simulate::act(&base, order_id, action).await?)
+    }
+
+    /// Practice mode only: time passes on the practice marketplace, `secs` of it at once
+    /// (1 to [`simulate::MAX_ADVANCE_SECS`], 30 days). Every order ages by `secs`; delivered
+    /// orders whose review window lapses stay `delivered`, as on the real server, and are
+    /// named in [`ClockJump::lapsed_reviews`]. Never rate limited.
+    pub async fn advance_clock(&self, secs: u64) -> Result<ClockJump, SessionError> {
+        let base = self.practice_url().await.ok_or(SessionError::NotPractice)?;
+        Ok(simulate::advance_clock(&base, secs).await?)
+    }
+
+    /// Practice mode only: one order ages by `secs` (1 to [`simulate::MAX_ADVANCE_SECS`]),
+    /// so it can become due soon or late while the others stay as they are. Never rate
+    /// limited.
+    pub async fn age_order(&self, order_id: &str, secs: u64) -> Result<Order, SessionError> {
+        let base = self.practice_url().await.ok_or(SessionError::NotPractice)?;
+        Ok(simulate::age_order(&base, order_id, secs).await?)
     }
 }
 
