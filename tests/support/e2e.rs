@@ -85,9 +85,13 @@ pub fn target_dir() -> PathBuf {
     }
 }
 
-/// The debug build of the app. Panics if it has not been built.
+/// The debug build of the app, or the binary `ATELIER_APP_BINARY` names (the watcher
+/// benchmark drives the release build). Panics if it has not been built.
 pub fn app_binary() -> PathBuf {
-    let path = target_dir().join("debug").join("atelier-desk");
+    let path = match std::env::var_os("ATELIER_APP_BINARY").filter(|p| !p.is_empty()) {
+        Some(path) => workspace_root().join(path),
+        None => target_dir().join("debug").join("atelier-desk"),
+    };
     assert!(
         path.is_file(),
         "the app binary {} is missing: build it first: cargo build -p atelier-desk",
