@@ -1,7 +1,10 @@
 //! What to tell the creator when paid orders arrive: one notification per batch of new
 //! orders, in plain words, with the stranger-written brief kept as text.
 
+use std::time::SystemTime;
+
 use crate::models::Order;
+use crate::watcher::{ChangeKind, OrderChange};
 
 /// A notification, ready for the desktop.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -51,6 +54,106 @@ pub fn for_new_orders(orders: &[Order]) -> Option<Alert> {
                 order_ids,
             })
         }
+    }
+}
+
+/// The notifications for order news (`desk/reminders.rs`): one per kind of news, so a
+/// creator back after a weekend reads "3 orders are late", not a burst of pop-ups.
+pub fn for_changes(changes: &[OrderChange], now: SystemTime) -> Vec<Alert> {
+    let kinds = [
+        ChangeKind::Late,
+        ChangeKind::DueSoon,
+        ChangeKind::Disputed,
+        ChangeKind::Completed,
+        ChangeKind::Cancelled,
+    ];
+    kinds
+        .iter()
+        .filter_map(|kind| {
+            let these: Vec<&OrderChange> = changes.iter().filter(|c| c.kind == *kind).collect();
+            change_alert(*kind, &these, now)
+        })
+        .collect()
+}
+
+fn change_alert(kind: ChangeKind, changes: &[&OrderChange], now: SystemTime) -> Option<Alert> {
+    let order_ids = changes.iter().map(|c| c.order.id.clone()).collect();
+    let (title, text) = match changes {
+        [] => return None,
+        [one] => {
+            let (service, price) = (service_of(&one.order), price_of(&one.order));
+            let when = one
+                .due_at
+                .map(|due| SystemTime::from(due.as_offset()))
+                .map(|due| match due.duration_since(now) {
+                    Ok(left) => format!("in {}", roughly(left)),
+                    Err(past) => format!("{} ago", roughly(past.duration())),
+                })
+                .unwrap_or_default();
+            match kind {
+                ChangeKind::DueSoon => (
+                    format!("Due {when}: {service}"),
+                    "Deliver it before the deadline so the client gets what they paid for on time.".to_owned(),
+                ),
+                ChangeKind::Late => (
+                    format!("Late: {service}"),
+                    format!("It was due {when}. Deliver it as soon as you can: the client is waiting."),
+                ),
+                ChangeKind::Completed => (
+                    format!("Completed: you receive {price}"),
+                    format!("{service}: the client approved your delivery. Atelier sends {price} to your payout wallet."),
+                ),
+                ChangeKind::Disputed => (
+                    format!("Disputed: {service}"),
+                    "The client opened a dispute about this order. Open it in Atelier Desk to see where it stands.".to_owned(),
+                ),
+                ChangeKind::Cancelled => (
+                    format!("Cancelled: {service}"),
+                    "The client cancelled this order before paying. There is nothing to deliver.".to_owned(),
+                ),
+            }
+        }
+        several => {
+            let n = several.len();
+            let title = match kind {
+                ChangeKind::DueSoon => format!("{n} orders are due soon"),
+                ChangeKind::Late => format!("{n} orders are late"),
+                ChangeKind::Completed => format!("{n} orders completed"),
+                ChangeKind::Disputed => format!("{n} orders disputed"),
+                ChangeKind::Cancelled => format!("{n} orders cancelled"),
+            };
+            let named: Vec<String> = several
+                .iter()
+                .take(2)
+                .map(|c| format!("{} ({})", service_of(&c.order), price_of(&c.order)))
+                .collect();
+            let rest = n - named.len();
+            let list = if rest > 0 {
+                format!("{} and {rest} more", named.join(", "))
+            } else {
+                named.join(" and ")
+            };
+            (title, list)
+        }
+    };
+    Some(Alert {
+        title,
+        body: as_text(&text),
+        text,
+        order_ids,
+    })
+}
+
+/// "3 hours", "40 minutes", "2 days": how a person says a span.
+fn roughly(span: std::time::Duration) -> String {
+    let minutes = span.as_secs() / 60;
+    let plural = |n: u64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    if minutes < 60 {
+        plural(minutes.max(1), "minute")
+    } else if minutes < 48 * 60 {
+        plural((minutes + 30) / 60, "hour")
+    } else {
+        plural((minutes + 12 * 60) / (24 * 60), "day")
     }
 }
 
@@ -227,5 +330,48 @@ mod tests {
             "Avatars ($5.00) and Promo video ($7.50)"
         );
         assert_eq!(for_new_orders(&[]), None);
+    }
+
+    fn change(kind: ChangeKind, order: Order, due_in_secs: Option<i64>) -> OrderChange {
+        let now = time::OffsetDateTime::from(SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_800_000_000));
+        OrderChange {
+            kind,
+            order,
+            due_at: due_in_secs.map(|s| crate::models::Timestamp::from(now + time::Duration::seconds(s))),
+        }
+    }
+
+    fn then() -> SystemTime {
+        SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_800_000_000)
+    }
+
+    #[test]
+    fn a_late_order_says_how_late_and_a_completed_one_what_it_pays() {
+        let late = change(ChangeKind::Late, order("ord_1", "Custom Avatar", "5", "x"), Some(-3 * 3600));
+        let paid = change(ChangeKind::Completed, order("ord_2", "Logo", "12.5", "y"), None);
+        let alerts = for_changes(&[paid, late], then());
+        assert_eq!(alerts.len(), 2);
+        assert_eq!(alerts[0].title, "Late: Custom Avatar");
+        assert!(alerts[0].text.contains("due 3 hours ago"), "{}", alerts[0].text);
+        assert_eq!(alerts[1].title, "Completed: you receive $12.50");
+        assert_eq!(alerts[1].order_ids, ["ord_2"]);
+    }
+
+    #[test]
+    fn several_orders_with_the_same_news_make_one_notification() {
+        let late: Vec<OrderChange> = (0..4)
+            .map(|i| change(ChangeKind::Late, order(&format!("ord_{i}"), "Avatar", "5", "x"), Some(-60)))
+            .collect();
+        let alerts = for_changes(&late, then());
+        assert_eq!(alerts.len(), 1);
+        assert_eq!(alerts[0].title, "4 orders are late");
+        assert!(alerts[0].text.ends_with("and 2 more"), "{}", alerts[0].text);
+        assert_eq!(alerts[0].order_ids.len(), 4);
+    }
+
+    #[test]
+    fn due_soon_counts_down_in_plain_words() {
+        let soon = change(ChangeKind::DueSoon, order("ord_1", "Avatar", "5", "x"), Some(2 * 3600 + 50 * 60));
+        assert_eq!(for_changes(&[soon], then())[0].title, "Due in 3 hours: Avatar");
     }
 }

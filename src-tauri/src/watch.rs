@@ -59,10 +59,18 @@ pub fn carry_news<R: Runtime>(app: &AppHandle<R>, desk: &Desk) {
 }
 
 async fn carry<R: Runtime>(app: &AppHandle<R>, desk: &Desk, news: News) {
-    if let Some(WatchEvent::NewOrders { orders }) = &news.event {
-        if let Some(alert) = alerts::for_new_orders(orders) {
-            announce(app, desk, alert).await;
+    match &news.event {
+        Some(WatchEvent::NewOrders { orders }) => {
+            if let Some(alert) = alerts::for_new_orders(orders) {
+                announce(app, desk, alert).await;
+            }
         }
+        Some(WatchEvent::OrdersChanged { changes }) => {
+            for alert in alerts::for_changes(changes, std::time::SystemTime::now()) {
+                tell(app, desk, alert).await;
+            }
+        }
+        _ => {}
     }
     crate::tray::show_status(app, news.status.as_ref());
     // The agent may have changed, and with it the alerts that wait.
@@ -102,6 +110,23 @@ async fn announce<R: Runtime>(app: &AppHandle<R>, desk: &Desk, alert: Alert) {
             eprintln!("Atelier Desk: could not keep a new-order alert on disk: {e}");
         }
         crate::tray::show_waiting(app, desk.waiting_orders());
+        let _ = app.emit(ALERT, &alert);
+    }
+}
+
+/// News about orders the creator already knows (deadlines, completions, disputes): a
+/// desktop notification, or the page's in-app alert when none would show. Not kept on disk
+/// as a waiting new-order alert: the order itself says it on the Orders screen.
+async fn tell<R: Runtime>(app: &AppHandle<R>, desk: &Desk, alert: Alert) {
+    let shown = desk.preferences().await.notifications && {
+        let (app, alert) = (app.clone(), alert.clone());
+        tokio::task::spawn_blocking(move || {
+            alerts::notification_server().is_ok() && show_desktop(&app, &alert)
+        })
+        .await
+        .unwrap_or(false)
+    };
+    if !shown {
         let _ = app.emit(ALERT, &alert);
     }
 }

@@ -15,6 +15,8 @@ mod alerts;
 mod inbox;
 mod ledgers;
 mod lock;
+mod reminders;
+mod reviewing;
 mod watching;
 
 use std::path::PathBuf;
@@ -26,6 +28,7 @@ use tokio::sync::{broadcast, Mutex};
 
 pub use alerts::{AlertsError, WaitingAlert, ALERTS_FILE};
 pub use inbox::{Inbox, ORDERS_FILE};
+pub use reminders::{due_at, DEFAULT_TURNAROUND_HOURS, REMINDERS_FILE};
 
 use crate::alerts::Alert;
 use crate::client::AtelierClient;
@@ -38,6 +41,8 @@ use crate::settings::{Mode, Preferences};
 use crate::watcher::{AtelierMarketplace, CallKind, Problem, WatchEvent, WatchStatus};
 use alerts::AlertStore;
 use inbox::KeptInbox;
+use reminders::Reminders;
+use reviewing::Turnarounds;
 use ledgers::Ledgers;
 use watching::{OnDeath, Running};
 
@@ -84,6 +89,11 @@ struct Inner {
     deaths: std::sync::Mutex<(u32, Option<Instant>)>,
     /// Only the copy holding it watches and spends the budget.
     lock: lock::WatchLock,
+    /// What was judged and announced about the signed-in agent's orders (`reviewing.rs`).
+    reminders: std::sync::Mutex<Reminders>,
+    turnarounds: std::sync::Mutex<Turnarounds>,
+    /// When the known orders were last looked up without the page asking.
+    followed_alone: std::sync::Mutex<Option<Instant>>,
 }
 
 impl Desk {
@@ -105,8 +115,12 @@ impl Desk {
             alerts: std::sync::Mutex::new(AlertStore::in_memory()),
             news,
             deaths: Default::default(),
+            reminders: std::sync::Mutex::new(Reminders::in_memory()),
+            turnarounds: Default::default(),
+            followed_alone: Default::default(),
         }));
         desk.follow_session().await;
+        reviewing::review_every_little_while(Arc::downgrade(&desk.0));
         desk
     }
 
@@ -230,6 +244,7 @@ impl Desk {
         let (client, agent_id) = self.0.session.agent().await?;
         let mode = self.spend(CallKind::ServiceCreate).await?;
         let created = client.create_service(&agent_id, &new).await;
+        self.forget_turnarounds();
         self.heard(mode, created.map_err(SessionError::from))
     }
 
@@ -240,6 +255,7 @@ impl Desk {
     ) -> Result<Service, SessionError> {
         let update = forms::service_update(form)?;
         let (client, _) = self.0.session.agent().await?;
+        self.forget_turnarounds();
         Ok(client.update_service(id, &update).await?)
     }
 
@@ -489,6 +505,7 @@ impl Desk {
             None => (AlertStore::in_memory(), None),
         };
         *self.alerts() = alerts;
+        self.reopen_reminders(agent_dir.as_deref());
         let mut kept_out = None;
         let problem = match wanted {
             Some((target, client)) if self.0.lock.held() => {

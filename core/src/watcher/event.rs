@@ -4,7 +4,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::clock::far_future;
 use super::schedule::Waiting;
@@ -117,6 +117,11 @@ pub enum WatchEvent {
     NewOrders {
         orders: Vec<Order>,
     },
+    /// Deadlines reached and orders that moved on without the creator (completed,
+    /// disputed, cancelled), each told once (`desk/reminders.rs`).
+    OrdersChanged {
+        changes: Vec<OrderChange>,
+    },
     /// The server accepted a delivery (or a re-read showed it had).
     Delivered {
         order: Order,
@@ -139,6 +144,29 @@ pub enum WatchEvent {
     Paused,
     Resumed,
     Stopped,
+}
+
+/// What became true of an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// Due within a few hours and not delivered.
+    DueSoon,
+    /// Past its turnaround and not delivered.
+    Late,
+    /// The client approved it: Atelier pays the price out.
+    Completed,
+    Disputed,
+    Cancelled,
+}
+
+/// One piece of news about one order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OrderChange {
+    pub kind: ChangeKind,
+    pub order: Order,
+    /// For `due_soon` and `late`: when it is (was) due.
+    pub due_at: Option<Timestamp>,
 }
 
 /// Requests to the watcher.

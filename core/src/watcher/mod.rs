@@ -33,7 +33,7 @@ use tokio::task::JoinHandle;
 
 pub use clock::{Clock, Moment, SystemClock, TokioClock};
 pub use deliveries::{PendingDeliveries, PendingDelivery};
-pub use event::{Problem, WatchCommand, WatchEvent, WatchStatus};
+pub use event::{ChangeKind, OrderChange, Problem, WatchCommand, WatchEvent, WatchStatus};
 pub use ledger::{Budget, CallKind, CallLedger, NotYet, SharedLedger, WaitReason};
 pub use market::{AtelierMarketplace, Marketplace};
 pub use schedule::{
