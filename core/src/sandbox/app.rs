@@ -13,6 +13,7 @@ use super::persist;
 use super::rate_limit::{self, Bucket, Decision, RateLimiter};
 use super::reply::{self, Failure};
 use super::store::Store;
+use super::traffic::Traffic;
 use super::SandboxConfig;
 
 pub struct App {
@@ -21,6 +22,7 @@ pub struct App {
     store: Mutex<Store>,
     limiter: Option<Mutex<RateLimiter>>,
     data_file: Option<PathBuf>,
+    pub traffic: Traffic,
 }
 
 impl App {
@@ -33,6 +35,7 @@ impl App {
             store: Mutex::new(store),
             limiter: config.rate_limits.map(|l| Mutex::new(RateLimiter::new(l))),
             data_file: config.data_file,
+            traffic: Traffic::default(),
         })
     }
 

@@ -21,6 +21,7 @@ mod server;
 mod services;
 pub mod simulate;
 mod store;
+mod traffic;
 
 use std::path::PathBuf;
 use std::time::Duration;

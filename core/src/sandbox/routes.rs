@@ -6,8 +6,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::rejection::PathRejection;
-use axum::extract::{ConnectInfo, Path, RawQuery, State};
+use axum::extract::{ConnectInfo, MatchedPath, Path, RawQuery, Request, State};
 use axum::http::HeaderMap;
+use axum::middleware::{self, Next};
+use axum::response::Response;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -48,9 +50,21 @@ pub fn router(app: Arc<App>) -> Router {
         .route(&at("/sandbox/orders/{id}/lapse"), post(lapse_review))
         .route(&at("/sandbox/orders/{id}/age"), post(age_order))
         .route(&at("/sandbox/clock"), post(advance_clock))
+        .route(&at("/sandbox/traffic"), get(traffic))
+        .route_layer(middleware::from_fn_with_state(app.clone(), count))
         .fallback(|| async { reply::not_found_route() })
         .method_not_allowed_fallback(|| async { reply::method_not_allowed() })
         .with_state(app)
+}
+
+/// Counts each request to a known route before it is answered (`GET /sandbox/traffic`).
+async fn count(State(app): Shared, route: MatchedPath, request: Request, next: Next) -> Response {
+    app.traffic.count(request.method().as_str(), route.as_str());
+    next.run(request).await
+}
+
+async fn traffic(State(app): Shared) -> Reply {
+    reply::ok(axum::http::StatusCode::OK, app.traffic.view())
 }
 
 fn id(path: Id) -> Result<String, Failure> {
