@@ -7,6 +7,7 @@
 //! See README.md beside this file.
 
 mod alerts;
+mod deadlines;
 mod desktop;
 mod faults;
 mod hostile;

@@ -94,6 +94,8 @@ struct Inner {
     turnarounds: std::sync::Mutex<Turnarounds>,
     /// When the known orders were last looked up without the page asking.
     followed_alone: std::sync::Mutex<Option<Instant>>,
+    /// When a listing was last tried without the page asking (none kept yet).
+    listed_alone: std::sync::Mutex<Instant>,
 }
 
 impl Desk {
@@ -118,6 +120,7 @@ impl Desk {
             reminders: std::sync::Mutex::new(Reminders::in_memory()),
             turnarounds: Default::default(),
             followed_alone: Default::default(),
+            listed_alone: std::sync::Mutex::new(Instant::now()),
         }));
         desk.follow_session().await;
         reviewing::review_every_little_while(Arc::downgrade(&desk.0));

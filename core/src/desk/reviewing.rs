@@ -48,10 +48,21 @@ impl Desk {
         if !self.0.lock.is_held() {
             return;
         }
-        let Some(kept) = self.0.inbox.get() else {
-            return;
+        let kept = match self.0.inbox.get() {
+            Some(kept) => {
+                self.follow_alone().await;
+                kept
+            }
+            // Nothing kept yet (the Orders screen never opened for this agent here): one
+            // listing, as that screen's first opening would spend, so that a creator who
+            // only ever runs in the background still hears of deadlines. Not at once: a
+            // creator opening the app usually opens that screen, and then it is free.
+            None if self.list_alone_due() => match self.orders(false).await {
+                Ok(listed) => listed,
+                Err(_) => return,
+            },
+            None => return,
         };
-        self.follow_alone().await;
         let turnarounds = self.turnarounds().await;
         let (changes, error) = self
             .reminders()
@@ -78,6 +89,7 @@ impl Desk {
         *self.reminders() = reminders;
         self.forget_turnarounds();
         *lock(&self.0.followed_alone) = None;
+        *lock(&self.0.listed_alone) = Instant::now();
     }
 
     /// A service was created or changed: read the turnarounds again at the next review.
@@ -91,14 +103,31 @@ impl Desk {
 
     /// Starts the free look-up of the known orders that may still change, every few minutes.
     async fn follow_alone(&self) {
-        {
-            let mut last = lock(&self.0.followed_alone);
-            if last.is_some_and(|at| at.elapsed() < FOLLOW_ALONE_EVERY) {
-                return;
-            }
-            *last = Some(Instant::now());
+        if self.follow_alone_due() {
+            self.follow_known().await;
         }
-        self.follow_known().await;
+    }
+
+    /// Whether it is time for the listing without the page asking (never kept a list): five
+    /// minutes after the start or sign-in, then every five minutes while it fails.
+    fn list_alone_due(&self) -> bool {
+        let mut last = lock(&self.0.listed_alone);
+        if last.elapsed() < FOLLOW_ALONE_EVERY {
+            return false;
+        }
+        *last = Instant::now();
+        true
+    }
+
+    /// Whether it is time to look at the orders without the page asking; if so, the time
+    /// is taken.
+    fn follow_alone_due(&self) -> bool {
+        let mut last = lock(&self.0.followed_alone);
+        if last.is_some_and(|at| at.elapsed() < FOLLOW_ALONE_EVERY) {
+            return false;
+        }
+        *last = Some(Instant::now());
+        true
     }
 
     /// The services' turnarounds, read again (free) when old; the last known ones when the
