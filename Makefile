@@ -1,5 +1,5 @@
 # Shortcuts for people who have make; the scripts work without it.
-.PHONY: run test setup sandbox package bench bench-watcher
+.PHONY: run test setup sandbox package bench bench-watcher bench-inbox
 
 run:
 	scripts/run
@@ -26,8 +26,15 @@ package:
 bench:
 	bench/app
 
-# The watcher benchmark: idle CPU/memory over 10 minutes of watching, limited calls
-# issued, paid-to-notification time. Takes ~15-25 minutes. Writes target/bench/watcher.json.
+# The watcher benchmark, on the packaged release build: idle CPU/memory over an hour of
+# watching, the calls (limited and free) the practice marketplace served in that hour,
+# paid-to-notification p50/p95. Takes ~75 minutes. Writes target/bench/watcher.json.
 # Quicker try: BENCH_SECONDS=60 BENCH_SAMPLES=1 make bench-watcher
 bench-watcher:
 	bench/watcher
+
+# The Orders screen with thousands of hostile orders: render time and the page's memory
+# (an ignored E2E story, BENCHMARKS.md).
+bench-inbox:
+	cargo build --locked -p atelier-desk
+	scripts/e2e-session cargo test --locked -p atelier-tests --test e2e inbox_bench -- --ignored --nocapture

@@ -1,6 +1,7 @@
 //! The watcher benchmark (`make bench`, or `bench/watcher`): not a test, it measures.
 //!
-//! Inside `scripts/e2e-session`, with the real debug build of the app under tauri-driver:
+//! Inside `scripts/e2e-session`, with the real app under tauri-driver (the release build
+//! `bench/watcher` packages, or the binary `ATELIER_APP_BINARY` names):
 //!
 //! 1. sets up a Practice-mode account with one service (through the app's own commands),
 //!    restarts the app so it starts signed in and watching;
@@ -12,8 +13,8 @@
 //!    the client's two steps: created (`quoted`), paid 3–8 s later; each timed from the
 //!    payment until the D-Bus `Notify` call; p50 and p95;
 //! 4. a deterministic model of the old polling's latency (uniform arrival in a 150 s ± 10 %
-//!    cycle), for comparison; free calls per idle hour by the watcher's rule (the practice
-//!    marketplace keeps no log of them).
+//!    cycle), for comparison; the calls per idle hour, free and limited, as the practice
+//!    marketplace counted them (`GET /sandbox/traffic`).
 //!
 //! Prints a table and writes `target/bench/watcher.json`.
 
@@ -55,6 +56,20 @@ async fn invoke(app: &AppUnderTest, command: &str, args: Value) -> Value {
         Some(ok) => ok.clone(),
         None => panic!("{command} failed: {answer}"),
     }
+}
+
+/// The practice marketplace's count of the requests it answered, by route
+/// (`GET /sandbox/traffic` on whichever of the app's ports answers it).
+async fn traffic(http: &reqwest::Client, ports: &[u16]) -> std::collections::BTreeMap<String, u64> {
+    for port in ports {
+        let url = format!("http://127.0.0.1:{port}/api/atelier/sandbox/traffic");
+        let Ok(answer) = http.get(&url).send().await else { continue };
+        let Ok(body) = answer.json::<Value>().await else { continue };
+        if let Some(requests) = body["data"]["requests"].as_object() {
+            return requests.iter().map(|(k, v)| (k.clone(), v.as_u64().unwrap_or(0))).collect();
+        }
+    }
+    panic!("no port of the app answered GET /sandbox/traffic: {ports:?}");
 }
 
 /// TCP ports `pid` listens on (IPv4 and IPv6), from its socket inodes.
@@ -192,12 +207,16 @@ async fn main() {
 
     // 2. Idle.
     tokio::time::sleep(Duration::from_secs(settle)).await;
+    let ports = listening_ports(app_pid);
+    let http = reqwest::Client::new();
+    let traffic_before = traffic(&http, &ports).await;
     let start_cpu = cpu_of(&family(app_pid));
     let start_at = Instant::now();
     let start_ms = now_ms();
     tokio::time::sleep(Duration::from_secs(seconds)).await;
     let end_pids = family(app_pid);
     let end_cpu = cpu_of(&end_pids);
+    let traffic_after = traffic(&http, &ports).await;
     let elapsed = start_at.elapsed().as_secs_f64();
     let end_ms = now_ms();
     let drivers: Vec<u32> = app
@@ -249,9 +268,20 @@ async fn main() {
         .filter(|(_, k)| k == "orders_poll")
         .count();
 
+    // The practice marketplace's own count of the requests it answered in the window.
+    let served: Vec<(String, u64)> = traffic_after
+        .iter()
+        .map(|(route, n)| (route.clone(), n - traffic_before.get(route).copied().unwrap_or(0)))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    let free_routes = ["GET /agents/me", "GET /agents/{id}/services", "GET /orders/{id}"];
+    let limited_routes = ["GET /agents/{id}/orders", "POST /orders/{id}/deliver", "POST /agents/register", "POST /agents/{id}/services"];
+    let per_hour = |routes: &[&str]| {
+        served.iter().filter(|(r, _)| routes.contains(&r.as_str())).map(|(_, n)| n).sum::<u64>() as f64 * 3600.0 / elapsed
+    };
+    let (free_per_hour, limited_served_per_hour) = (per_hour(&free_routes), per_hour(&limited_routes));
+
     // 3. Paid → notification, for real.
-    let ports = listening_ports(app_pid);
-    let http = reqwest::Client::new();
     let mut latencies = Vec::new();
     let mut creation_problem = None;
     for i in 0..samples {
@@ -335,7 +365,8 @@ async fn main() {
     };
     println!();
     println!(
-        "Watcher benchmark (debug build, Practice mode, {})",
+        "Watcher benchmark ({}, Practice mode, {})",
+        binary.display(),
         describe_date()
     );
     println!("| measure | figure |");
@@ -392,7 +423,9 @@ async fn main() {
         median(&sorted),
         p95(&sorted)
     );
-    println!("| free (unlimited) calls per idle hour, by rule | order counts every 15 s for 30 min after a change, then every 30 s: 240 → 120 per hour; no order pages while nothing awaits payment |");
+    println!("| limited calls per idle hour, served (the marketplace's count) | {limited_served_per_hour:.1} |");
+    println!("| free (unlimited) calls per idle hour, served | {free_per_hour:.1} |");
+    println!("| requests served in the idle window, by route | {served:?} |");
     println!("| old polling: paid → next poll, model (not measured) | min 0 s, mean {m_mean:.1} s, median {m_median:.1} s, p95 {m_p95:.1} s, max {m_max:.0} s |");
     println!(
         "| load average before / after | {} / {} |",
@@ -404,6 +437,9 @@ async fn main() {
         "date_ms": now_ms(), "idle_seconds": elapsed, "settle_seconds": settle,
         "cpu_seconds": cpu_s, "cpu_percent_of_one_core": cpu_pct, "processes": per_process,
         "ended_during_window": gone, "rss_kb": rss, "pss_kb": pss, "harness_cpu_seconds": drivers_cpu,
+        "free_calls_per_hour": free_per_hour, "limited_served_per_hour": limited_served_per_hour,
+        "served_in_idle_window": served.iter().map(|(r, n)| json!({"route": r, "requests": n})).collect::<Vec<_>>(),
+        "binary": binary.display().to_string(),
         "idle_calls": idle_calls.len(), "idle_polls": idle_polls, "calls_per_hour": calls_per_hour,
         "p50_s": median(&sorted), "p95_s": p95(&sorted),
         "poll_gaps_s": gaps, "ledger_after_restart": all_calls_after_restart, "latencies_s": latencies.iter().map(|s| if s.is_finite() { json!(s) } else { Value::Null }).collect::<Vec<_>>(),
