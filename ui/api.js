@@ -79,6 +79,15 @@ export const api = {
   waitingAlerts: () => call("waiting_alerts"),
   /** The creator has seen these orders; answers the alerts still waiting. */
   dismissAlerts: (orderIds) => call("dismiss_alerts", { orderIds }),
+  /**
+   * Earnings from the kept orders: {rows, totals, not_counted, month, as_of, updating}.
+   * utcOffsetMinutes: minutes east of UTC, so "this month" is the creator's month.
+   */
+  earnings: (utcOffsetMinutes) => call("earnings", { utcOffsetMinutes }),
+  /** Shows the system's save dialog and writes every order as CSV: the saved path, or null when cancelled. */
+  exportOrders: (utcOffsetMinutes) => call("export_orders", { utcOffsetMinutes }),
+  /** Opens the order's payout on the Solana explorer in the browser (the engine checks the link). */
+  openPayout: (orderId) => call("open_payout", { orderId }),
   /** Practice mode only: a pretend client pays for a service. */
   simulateOrder: ({ serviceId, brief } = {}) => {
     const args = {};

@@ -15,6 +15,7 @@ import { renderServices } from "./screens/services.js";
 import { renderServiceForm } from "./screens/service-form.js";
 import { renderSettings } from "./screens/settings.js";
 import { renderInbox } from "./screens/inbox.js";
+import { renderEarnings } from "./screens/earnings.js";
 
 // lockMode: no mode switch from the banner (it would lose a registration in progress).
 // navAs: which nav entry is "current" on this screen.
@@ -27,6 +28,7 @@ const SCREENS = {
   wizard: { render: renderWizard, hideNav: true, lockMode: true },
   key: { render: renderKeyOnce, hideNav: true, lockMode: true, ownKeyring: true, holds: true },
   inbox: { render: renderInbox, navAs: "inbox" },
+  earnings: { render: renderEarnings, navAs: "earnings" },
   services: { render: renderServices, navAs: "services" },
   "service-form": { render: renderServiceForm, navAs: "services" },
   account: { render: renderAccount, navAs: "account" },
@@ -146,7 +148,7 @@ function renderNav(screen) {
   nav.hidden = !session?.mode || Boolean(screen.hideNav);
   if (nav.hidden) return nav.replaceChildren();
   const entries = session.signed_in
-    ? [["inbox", "Orders"], ["services", "Services"], ["account", "Account"], ["settings", "Settings"]]
+    ? [["inbox", "Orders"], ["earnings", "Earnings"], ["services", "Services"], ["account", "Account"], ["settings", "Settings"]]
     : [["home", "Start"], ["settings", "Settings"]];
   const items = entries.map(([name, label]) => {
     const button = h("button", { type: "button", id: `nav-${name}`, class: "nav-link", "aria-current": screen.navAs === name ? "page" : undefined }, label);

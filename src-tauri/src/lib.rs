@@ -75,6 +75,9 @@ macro_rules! handler {
             crate::commands::simulate_order,
             crate::commands::waiting_alerts,
             crate::commands::dismiss_alerts,
+            crate::commands::earnings,
+            crate::commands::export_orders,
+            crate::commands::open_payout,
             crate::commands::preferences,
             crate::commands::set_preferences,
             crate::commands::start_on_login,
@@ -91,6 +94,13 @@ pub(crate) use handler;
 pub fn run_app<R: Runtime>(builder: Builder<R>, setup: Setup) -> Builder<R> {
     builder
         .plugin(tauri_plugin_notification::init())
+        // Used from Rust only (commands/earnings.rs); the page has neither permission.
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(
+            tauri_plugin_opener::Builder::new()
+                .open_js_links_on_click(false)
+                .build(),
+        )
         .plugin(
             tauri_plugin_autostart::Builder::new()
                 .args([desktop::BACKGROUND_ARG])

@@ -9,6 +9,7 @@
 mod alerts;
 mod deadlines;
 mod desktop;
+mod earnings;
 mod faults;
 mod hostile;
 mod inbox_bench;

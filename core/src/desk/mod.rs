@@ -12,6 +12,7 @@
 //! no caller has to remember to.
 
 mod alerts;
+pub mod earnings;
 mod inbox;
 mod ledgers;
 mod lock;

@@ -8,6 +8,7 @@
 mod account;
 mod app;
 mod desktop;
+mod earnings;
 mod names;
 mod services;
 mod session;
@@ -16,6 +17,7 @@ mod watch;
 pub use account::*;
 pub use app::*;
 pub use desktop::*;
+pub use earnings::*;
 pub use names::COMMANDS;
 pub use services::*;
 pub use session::*;
