@@ -95,6 +95,12 @@ export const api = {
     if (brief !== undefined) args.brief = brief;
     return call("simulate_order", args);
   },
+  /** Practice mode only: the creator plays the client (`action`: pay, cancel, approve, approve_without_payout, dispute, lapse_review); answers the order as it now is. */
+  playClient: (orderId, action) => call("play_client", { orderId, action }),
+  /** Practice mode only: `secs` pass on the practice marketplace: {advanced_secs, lapsed_reviews, orders} (the kept orders, older). */
+  advancePracticeClock: (secs) => call("advance_practice_clock", { secs }),
+  /** Whether a deliverable link shows the client the promised media, asked from this computer: {ok, problem, message, …}. Never rejects for a bad link. */
+  checkLink: (url, mediaType) => call("check_link", { url, mediaType }),
 
   // The desktop
   preferences: () => call("preferences"),

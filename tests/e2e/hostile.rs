@@ -201,6 +201,7 @@ async fn hostile_briefs_stay_inert_and_in_their_place() {
     }
     settle().await;
     app.click("#delivery-submit").await;
+    crate::practice_client::past_the_link_check(&app).await;
     app.click("#confirm-yes").await;
     wait_long(
         &app,

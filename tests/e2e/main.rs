@@ -15,6 +15,7 @@ mod hostile;
 mod inbox_bench;
 mod onboarding;
 mod orders;
+mod practice_client;
 mod session;
 mod story;
 mod tray;

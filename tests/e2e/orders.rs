@@ -88,6 +88,7 @@ async fn a_simulated_order_raises_one_desktop_notification_and_is_delivered_thro
     }
     settle().await;
     app.click("#delivery-submit").await;
+    crate::practice_client::past_the_link_check(&app).await;
     app.wait_for("#confirm-yes").await;
     assert!(app.text("#confirm-body").await.contains("48 hours"));
     app.click("#confirm-yes").await;

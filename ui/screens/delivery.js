@@ -1,6 +1,13 @@
 // Delivering one order, inline under its card: the link to the finished work and what it is
-// (pre-selected from the link until the creator picks one by hand), a confirmation, then
-// `deliver` queues it. The outcome arrives later as a watch-event; the order list shows it.
+// (pre-selected from the link until the creator picks one by hand), a check of the link
+// from this computer (`check_link`: will the client see the promised image or video?), a
+// confirmation, then `deliver` queues it. The outcome arrives later as a watch-event; the
+// order list shows it.
+//
+// A link that fails the check is not sent: the check's words go beside the link, with
+// "Fix the link" (back to the box, everything typed still there) and "Send anyway" (the
+// check may be wrong: a link only the client can open, a server that dislikes checks). When
+// the check itself cannot run, the delivery goes ahead with a note saying so.
 import { h, busy } from "../lib/dom.js";
 import { createForm } from "../lib/forms.js";
 
@@ -35,21 +42,87 @@ export function deliveryForm(ctx, order, { mediaTypes = FALLBACK_MEDIA_TYPES, on
   cancel.addEventListener("click", onCancel);
   submit.addEventListener("click", () => send());
 
+  // What to do about a link that failed the check; its words are the link's field message.
+  const fixLink = h("button", { type: "button", id: "delivery-fix-link", class: "primary small" }, "Fix the link");
+  const sendAnyway = h("button", { type: "button", id: "delivery-send-anyway", class: "secondary small" }, "Send anyway");
+  const linkCheck = h(
+    "div",
+    { class: "link-check", id: "delivery-link-check", hidden: true },
+    h("p", { class: "small muted" }, "The check may be wrong, for example when only the client can open the link."),
+    h("div", { class: "actions" }, fixLink, sendAnyway),
+  );
+  const urlInput = urlField.querySelector("input");
+  fixLink.addEventListener("click", () => {
+    urlInput.focus();
+    urlInput.select();
+  });
+  sendAnyway.addEventListener("click", () => {
+    hideVerdict();
+    confirmAndDeliver({ note: null, checked: null });
+  });
+  // Another link or another kind of file: the verdict no longer applies (the field's
+  // message goes by itself when the link is edited).
+  urlInput.addEventListener("input", () => (linkCheck.hidden = true));
+  typeField.querySelector("select").addEventListener("change", () => (linkCheck.hidden = true));
+
   const element = h(
     "fieldset",
     { class: "delivery-form plain", id: `delivery-form-${order.id}` },
     h("legend", { class: "sr-only" }, `Deliver ${order.service_title ?? "this order"}`),
     urlField,
+    linkCheck,
     typeField,
     h("div", { class: "actions" }, h("span", { class: "spacer" }), cancel, submit),
   );
 
+  /** The check's message beside the link (kept until the link is edited), and the two ways on. */
+  function showVerdict(verdict) {
+    form.setError("deliverable_url", verdict.message || "The client may not be able to open this link.");
+    linkCheck.dataset.problem = verdict.problem ?? "";
+    linkCheck.hidden = false;
+    fixLink.focus();
+  }
+
+  function hideVerdict() {
+    if (linkCheck.hidden && !linkCheck.dataset.problem) return;
+    linkCheck.hidden = true;
+    delete linkCheck.dataset.problem;
+    // Its message was put under the link as a field error: take it back, so a new try is checked afresh.
+    form.clearErrors();
+  }
+
   async function send() {
     ctx.clearError();
+    hideVerdict();
     if ((await form.validate()).length) return form.focusFirstInvalid();
+    const link = { url: values.deliverable_url, type: values.deliverable_media_type };
+    const verdict = await busy(submit, "Checking the link…", async () => {
+      try {
+        return await ctx.api.checkLink(link.url, link.type);
+      } catch (error) {
+        return { failed: error };
+      }
+    });
+    // Edited while it was being checked: the creator is still at it.
+    if (values.deliverable_url !== link.url || values.deliverable_media_type !== link.type) return;
+    if (verdict?.failed) {
+      const why = verdict.failed?.message ? ` (${verdict.failed.message})` : "";
+      return confirmAndDeliver({ note: `Atelier Desk couldn't check this link just now${why}. It will be sent as you typed it.`, checked: null });
+    }
+    if (!verdict?.ok) return showVerdict(verdict ?? {});
+    return confirmAndDeliver({ note: null, checked: verdict.message });
+  }
+
+  /** The confirmation, then `deliver` with the link exactly as typed. */
+  async function confirmAndDeliver({ note, checked }) {
     const yes = await ctx.confirm({
       title: "Deliver to the client?",
-      body: [`They'll have ${REVIEW_HOURS} hours to review.`, h("p", { class: "wrap" }, "Link: ", h("span", { class: "mono" }, values.deliverable_url))],
+      body: [
+        `They'll have ${REVIEW_HOURS} hours to review.`,
+        h("p", { class: "wrap" }, "Link: ", h("span", { class: "mono", dir: "auto" }, values.deliverable_url)),
+        checked ? h("p", { class: "small", id: "confirm-link-ok" }, checked) : null,
+        note ? h("p", { class: "small muted", id: "confirm-link-unchecked" }, note) : null,
+      ].filter(Boolean),
       yes: "Deliver",
     });
     if (!yes) return;

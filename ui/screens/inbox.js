@@ -30,6 +30,8 @@ export function renderInbox(ctx, params = {}) {
     h("div", { class: "screen-head" }, screenTitle("Orders"), h("div", { class: "actions" }, simulateButton(ctx), refresh)),
     status.panel,
     status.notice,
+    // Practice mode only (null otherwise): let time pass on the practice marketplace.
+    orders.practice,
     orders.freshness,
     orders.element,
   );

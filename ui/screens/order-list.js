@@ -9,7 +9,13 @@
 // with `dir="auto"` so its own direction (a U+202E, right-to-left words) stays inside it
 // and cannot flip the words around it; a long brief is folded behind "Show all", so a
 // megabyte of it costs the list no more than a line.
-import { h, fill, shortAddress } from "../lib/dom.js";
+//
+// Practice mode only, never in Live mode: each order offers what its client could do next
+// ("You are the client now": pay, cancel, approve, dispute, let the review window run out,
+// through `play_client`), and `practicePanel` lets time pass on the practice marketplace
+// (`advance_practice_clock`) so due times and review windows come without waiting. Their
+// answers carry the orders as they now are and go straight into the list.
+import { h, fill, busy, shortAddress } from "../lib/dom.js";
 import { money, dateTime, clockTime, duration, fold, hasHiddenCharacters, count, DEFAULT_TURNAROUND_HOURS, HOUR_MS, MINUTE_MS } from "../lib/format.js";
 import { deliveryForm, FALLBACK_MEDIA_TYPES } from "./delivery.js";
 
@@ -18,6 +24,32 @@ const GROUPS = [
   { key: "review", title: "Waiting for the client's review", statuses: ["delivered"] },
   { key: "completed", title: "Completed", statuses: ["completed"] },
   { key: "other", title: "Other", statuses: null },
+];
+
+/** What the pretend client can do with an order in each status (Practice mode only). */
+const CLIENT_ACTIONS = {
+  pending_quote: ["cancel"],
+  quoted: ["pay", "cancel"],
+  accepted: ["pay", "cancel"],
+  paid: ["dispute"],
+  in_progress: ["dispute"],
+  delivered: ["approve", "approve_without_payout", "dispute", "lapse_review"],
+};
+
+const CLIENT_LABELS = {
+  pay: "Pay",
+  cancel: "Cancel the order",
+  approve: "Approve",
+  approve_without_payout: "Approve (payout fails)",
+  dispute: "Open a dispute",
+  lapse_review: "Let the review window run out",
+};
+
+/** The time jumps the practice panel offers: [seconds, label, id]. */
+const CLOCK_JUMPS = [
+  [3600, "+1 hour", "clock-1h"],
+  [24 * 3600, "+1 day", "clock-1d"],
+  [2 * 24 * 3600, "+2 days", "clock-2d"],
 ];
 
 const STATUS_WORDS = {
@@ -45,6 +77,8 @@ export function orderList(ctx, { onQueued }) {
     expanded: new Set(), // order ids whose whole brief is shown
   };
   const element = h("div", { id: "order-list", class: "order-groups", "aria-busy": "true" }, h("p", { class: "muted loading" }, "Loading your orders…"));
+  // The session view says the mode; nothing of the pretend client shows outside Practice mode.
+  const practising = ctx.session?.mode === "practice";
 
   // --- Reading the list -----------------------------------------------------------------
 
@@ -328,6 +362,113 @@ export function orderList(ctx, { onQueued }) {
       timing,
       delivered,
       group === "to-deliver" ? deliverPart(order) : null,
+      practising ? clientPart(order) : null,
+    );
+  }
+
+  // --- Practice mode: the creator plays the client ---------------------------------------
+
+  /** The pretend client's next moves for `order`, or nothing when it has none. */
+  function clientPart(order) {
+    const actions = CLIENT_ACTIONS[order.status];
+    if (!actions) return null;
+    const buttons = actions.map((action) => {
+      const button = h(
+        "button",
+        { type: "button", id: `client-${action.replaceAll("_", "-")}-${order.id}`, class: "secondary small", "data-action": action },
+        CLIENT_LABELS[action],
+      );
+      button.addEventListener("click", () => playClient(order, action, button));
+      return button;
+    });
+    const titleId = `practice-client-title-${order.id}`;
+    return h(
+      "div",
+      { class: "practice-client", id: `practice-client-${order.id}`, role: "group", "aria-labelledby": titleId },
+      h("p", { class: "practice-client-title", id: titleId }, h("strong", {}, "Practice: you are the client now."), " What would your client do next?"),
+      h("div", { class: "actions" }, buttons),
+      order.status === "delivered"
+        ? h(
+            "p",
+            { class: "small muted" },
+            "On Atelier today nothing happens when the review window runs out: the order stays delivered, and unpaid, until the client approves. Atelier's guide says it then completes by itself and pays you; “Let the review window run out” plays what the guide says.",
+          )
+        : null,
+    );
+  }
+
+  async function playClient(order, action, button) {
+    ctx.clearError();
+    await busy(button, "Playing the client…", async () => {
+      let now;
+      try {
+        now = await ctx.api.playClient(order.id, action);
+      } catch (error) {
+        ctx.showError(error);
+        return;
+      }
+      merge([now]);
+      // The practice clock jumped for every order: bring the others up to date (the kept
+      // list, free and at once).
+      if (action === "lapse_review") {
+        try {
+          merge((await ctx.api.orders({}))?.orders ?? []);
+        } catch {
+          // They catch up with the next news or look.
+        }
+      }
+      ctx.showSuccess(clientDid(action, now));
+      const card = document.getElementById(`order-${order.id}`);
+      if (card) {
+        card.setAttribute("tabindex", "-1");
+        card.focus({ preventScroll: true });
+        card.scrollIntoView({ block: "nearest" });
+      }
+    });
+  }
+
+  /** Practice mode's "Let time pass": the practice clock jumps; the list shows the orders older. */
+  function practicePanel() {
+    if (!practising) return null;
+    const result = h("p", { id: "clock-result", class: "small", "aria-live": "polite", hidden: true });
+    const buttons = CLOCK_JUMPS.map(([secs, label, id]) => {
+      const button = h("button", { type: "button", id, class: "secondary small", "data-secs": String(secs) }, label);
+      button.addEventListener("click", () =>
+        busy(button, "Moving the clock…", async () => {
+          ctx.clearError();
+          let jump;
+          try {
+            jump = await ctx.api.advancePracticeClock(secs);
+          } catch (error) {
+            ctx.showError(error);
+            return;
+          }
+          merge(jump?.orders ?? []);
+          draw();
+          const lapsed = jump?.lapsed_reviews?.length ?? 0;
+          const parts = [`The practice clock moved ${label.replace(/^\+/, "")} forward: every order is that much older.`];
+          if (lapsed) {
+            parts.push(
+              `${lapsed === 1 ? "One delivered order" : `${count(lapsed)} delivered orders`} passed the end of the review window and ${lapsed === 1 ? "stays" : "stay"} delivered, as on Atelier today: nothing happens until the client approves.`,
+            );
+          }
+          result.textContent = parts.join(" ");
+          result.hidden = false;
+        }),
+      );
+      return button;
+    });
+    return h(
+      "section",
+      { id: "practice-panel", class: "card practice-panel", "aria-labelledby": "practice-panel-title" },
+      h("h3", { id: "practice-panel-title", class: "practice-panel-title" }, "Practice: let time pass"),
+      h(
+        "p",
+        { class: "small muted" },
+        "Rehearse deadlines without waiting: move the practice marketplace's clock forward and every order gets older at once, so due times and review windows come and go. Only Practice mode has a clock like this.",
+      ),
+      h("div", { class: "actions" }, buttons),
+      result,
     );
   }
 
@@ -428,7 +569,32 @@ export function orderList(ctx, { onQueued }) {
   }, MINUTE_MS);
   ctx.onLeave(() => clearInterval(ticker));
 
-  return { element, freshness, load, refresh, merge, delivered, deliveryEnded, focusOrder };
+  return { element, freshness, practice: practicePanel(), load, refresh, merge, delivered, deliveryEnded, focusOrder };
+}
+
+/** What the pretend client just did, for the success banner. */
+function clientDid(action, order) {
+  const price = money(order?.quoted_price_usd);
+  switch (action) {
+    case "pay":
+      return "As the client, you paid: the order is waiting for you to deliver.";
+    case "cancel":
+      return "As the client, you cancelled the order before paying. Nothing was charged.";
+    case "approve":
+      return order?.payout_tx_hash
+        ? `As the client, you approved the delivery: the order is completed and ${price} was paid out to your wallet (a made-up transfer in Practice mode).`
+        : "As the client, you approved the delivery: the order is completed, but no payout was recorded. Atelier pays out only when your agent has a payout wallet or a registration wallet (Account).";
+    case "approve_without_payout":
+      return "As the client, you approved the delivery, but the payout transfer failed: the order is completed with no payout recorded, as Atelier leaves it when a transfer fails.";
+    case "dispute":
+      return "As the client, you opened a dispute. The order stays under To deliver.";
+    case "lapse_review":
+      return order?.payout_tx_hash
+        ? `The review window ran out (the practice clock jumped ahead) and the order completed with ${price} paid out, as Atelier's guide says. On Atelier today it would stay delivered until the client approves.`
+        : "The review window ran out (the practice clock jumped ahead) and the order completed, as Atelier's guide says. On Atelier today it would stay delivered until the client approves.";
+    default:
+      return "Done.";
+  }
 }
 
 /**

@@ -16,6 +16,7 @@ pub mod earnings;
 mod inbox;
 mod ledgers;
 mod lock;
+mod practice;
 mod reminders;
 mod reviewing;
 mod watching;
