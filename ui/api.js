@@ -109,6 +109,10 @@ export const api = {
   /** Whether the app starts (in the background) at login, as the desktop has it now. */
   startOnLogin: () => call("start_on_login"),
   setStartOnLogin: (enabled) => call("set_start_on_login", { enabled }),
+  // Open for business (docs/commands.md)
+  readiness: () => call("readiness"),
+  lookAgain: () => call("look_again"),
+  sendTestNotification: () => call("send_test_notification"),
 };
 
 /**

@@ -333,11 +333,14 @@ mod tests {
     }
 
     fn change(kind: ChangeKind, order: Order, due_in_secs: Option<i64>) -> OrderChange {
-        let now = time::OffsetDateTime::from(SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_800_000_000));
+        let now = time::OffsetDateTime::from(
+            SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_800_000_000),
+        );
         OrderChange {
             kind,
             order,
-            due_at: due_in_secs.map(|s| crate::models::Timestamp::from(now + time::Duration::seconds(s))),
+            due_at: due_in_secs
+                .map(|s| crate::models::Timestamp::from(now + time::Duration::seconds(s))),
         }
     }
 
@@ -347,12 +350,24 @@ mod tests {
 
     #[test]
     fn a_late_order_says_how_late_and_a_completed_one_what_it_pays() {
-        let late = change(ChangeKind::Late, order("ord_1", "Custom Avatar", "5", "x"), Some(-3 * 3600));
-        let paid = change(ChangeKind::Completed, order("ord_2", "Logo", "12.5", "y"), None);
+        let late = change(
+            ChangeKind::Late,
+            order("ord_1", "Custom Avatar", "5", "x"),
+            Some(-3 * 3600),
+        );
+        let paid = change(
+            ChangeKind::Completed,
+            order("ord_2", "Logo", "12.5", "y"),
+            None,
+        );
         let alerts = for_changes(&[paid, late], then());
         assert_eq!(alerts.len(), 2);
         assert_eq!(alerts[0].title, "Late: Custom Avatar");
-        assert!(alerts[0].text.contains("due 3 hours ago"), "{}", alerts[0].text);
+        assert!(
+            alerts[0].text.contains("due 3 hours ago"),
+            "{}",
+            alerts[0].text
+        );
         assert_eq!(alerts[1].title, "Completed: you receive $12.50");
         assert_eq!(alerts[1].order_ids, ["ord_2"]);
     }
@@ -360,7 +375,13 @@ mod tests {
     #[test]
     fn several_orders_with_the_same_news_make_one_notification() {
         let late: Vec<OrderChange> = (0..4)
-            .map(|i| change(ChangeKind::Late, order(&format!("ord_{i}"), "Avatar", "5", "x"), Some(-60)))
+            .map(|i| {
+                change(
+                    ChangeKind::Late,
+                    order(&format!("ord_{i}"), "Avatar", "5", "x"),
+                    Some(-60),
+                )
+            })
             .collect();
         let alerts = for_changes(&late, then());
         assert_eq!(alerts.len(), 1);
@@ -371,7 +392,14 @@ mod tests {
 
     #[test]
     fn due_soon_counts_down_in_plain_words() {
-        let soon = change(ChangeKind::DueSoon, order("ord_1", "Avatar", "5", "x"), Some(2 * 3600 + 50 * 60));
-        assert_eq!(for_changes(&[soon], then())[0].title, "Due in 3 hours: Avatar");
+        let soon = change(
+            ChangeKind::DueSoon,
+            order("ord_1", "Avatar", "5", "x"),
+            Some(2 * 3600 + 50 * 60),
+        );
+        assert_eq!(
+            for_changes(&[soon], then())[0].title,
+            "Due in 3 hours: Avatar"
+        );
     }
 }

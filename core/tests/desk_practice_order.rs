@@ -15,8 +15,10 @@ use atelier_core::settings::Mode;
 use atelier_core::watcher::WatchEvent;
 
 fn scratch(name: &str) -> std::path::PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("atelier-desk-practice-{}-{name}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "atelier-desk-practice-{}-{name}",
+        std::process::id()
+    ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -79,7 +81,11 @@ async fn a_practice_order_is_announced_within_seconds_for_one_listing() {
 
     let mut news = desk.subscribe();
     let placed = desk.simulate_order(None, None).await.unwrap();
-    assert_eq!(placed.status.as_str(), "quoted", "the client pays in a second step");
+    assert_eq!(
+        placed.status.as_str(),
+        "quoted",
+        "the client pays in a second step"
+    );
     let asked = Instant::now();
     let announced = loop {
         let left = Duration::from_secs(40).saturating_sub(asked.elapsed());

@@ -1230,15 +1230,26 @@ mod sandbox_over_http {
         let service = h.service(&agent).await;
         let order = h.paid_order(&service).await;
         for _ in 0..3 {
-            h.call(Method::GET, &format!("/agents/{}/services", agent.id), Some(&agent.key), None)
-                .await;
+            h.call(
+                Method::GET,
+                &format!("/agents/{}/services", agent.id),
+                Some(&agent.key),
+                None,
+            )
+            .await;
         }
-        h.call(Method::GET, &format!("/orders/{order}"), None, None).await;
-        h.call(Method::GET, "/agents/me", Some(&agent.key), None).await;
+        h.call(Method::GET, &format!("/orders/{order}"), None, None)
+            .await;
+        h.call(Method::GET, "/agents/me", Some(&agent.key), None)
+            .await;
         h.orders(&agent, "").await;
         let seen = h.call(Method::GET, "/sandbox/traffic", None, None).await;
         let requests = &seen.data()["requests"];
-        assert_eq!(requests["GET /agents/{id}/services"], json!(3), "{requests}");
+        assert_eq!(
+            requests["GET /agents/{id}/services"],
+            json!(3),
+            "{requests}"
+        );
         assert_eq!(requests["GET /orders/{id}"], json!(1), "{requests}");
         assert_eq!(requests["GET /agents/me"], json!(1), "{requests}");
         assert_eq!(requests["GET /agents/{id}/orders"], json!(1), "{requests}");

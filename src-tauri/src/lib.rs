@@ -85,6 +85,9 @@ macro_rules! handler {
             crate::commands::set_preferences,
             crate::commands::start_on_login,
             crate::commands::set_start_on_login,
+            crate::commands::look_again,
+            crate::commands::readiness,
+            crate::commands::send_test_notification,
             crate::commands::page_ready,
         ]
     };

@@ -131,6 +131,42 @@ async fn tell<R: Runtime>(app: &AppHandle<R>, desk: &Desk, alert: Alert) {
     }
 }
 
+/// What came of a test notification, for the page to say.
+#[derive(Debug, Clone, Serialize)]
+pub struct TestNotification {
+    pub shown: bool,
+    pub message: String,
+}
+
+/// A notification that only says notifications work; sent whatever the creator's setting,
+/// because they asked for it.
+pub async fn test_notification<R: Runtime>(app: &AppHandle<R>) -> TestNotification {
+    let alert = Alert {
+        title: "Atelier Desk: notifications work".to_owned(),
+        body: "New orders will pop up like this.".to_owned(),
+        text: "New orders will pop up like this.".to_owned(),
+        order_ids: Vec::new(),
+    };
+    let app = app.clone();
+    let outcome = tokio::task::spawn_blocking(move || match alerts::notification_server() {
+        Ok(server) if show_desktop(&app, &alert) => Ok(server),
+        Ok(server) => Err(format!("{server} did not take the notification")),
+        Err(reason) => Err(reason),
+    })
+    .await
+    .unwrap_or_else(|e| Err(e.to_string()));
+    match outcome {
+        Ok(server) => TestNotification {
+            shown: true,
+            message: format!("Sent. If you didn't see it, check your desktop's notification settings ({server})."),
+        },
+        Err(reason) => TestNotification {
+            shown: false,
+            message: format!("Nothing on this desktop shows notifications, so new orders will show only inside Atelier Desk. ({reason})"),
+        },
+    }
+}
+
 /// Linux: clicking the notification opens the window on the order (the plugin cannot
 /// report clicks there, notify-rust's default action can).
 #[cfg(target_os = "linux")]

@@ -63,10 +63,17 @@ async fn invoke(app: &AppUnderTest, command: &str, args: Value) -> Value {
 async fn traffic(http: &reqwest::Client, ports: &[u16]) -> std::collections::BTreeMap<String, u64> {
     for port in ports {
         let url = format!("http://127.0.0.1:{port}/api/atelier/sandbox/traffic");
-        let Ok(answer) = http.get(&url).send().await else { continue };
-        let Ok(body) = answer.json::<Value>().await else { continue };
+        let Ok(answer) = http.get(&url).send().await else {
+            continue;
+        };
+        let Ok(body) = answer.json::<Value>().await else {
+            continue;
+        };
         if let Some(requests) = body["data"]["requests"].as_object() {
-            return requests.iter().map(|(k, v)| (k.clone(), v.as_u64().unwrap_or(0))).collect();
+            return requests
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_u64().unwrap_or(0)))
+                .collect();
         }
     }
     panic!("no port of the app answered GET /sandbox/traffic: {ports:?}");
@@ -271,15 +278,36 @@ async fn main() {
     // The practice marketplace's own count of the requests it answered in the window.
     let served: Vec<(String, u64)> = traffic_after
         .iter()
-        .map(|(route, n)| (route.clone(), n - traffic_before.get(route).copied().unwrap_or(0)))
+        .map(|(route, n)| {
+            (
+                route.clone(),
+                n - traffic_before.get(route).copied().unwrap_or(0),
+            )
+        })
         .filter(|(_, n)| *n > 0)
         .collect();
-    let free_routes = ["GET /agents/me", "GET /agents/{id}/services", "GET /orders/{id}"];
-    let limited_routes = ["GET /agents/{id}/orders", "POST /orders/{id}/deliver", "POST /agents/register", "POST /agents/{id}/services"];
+    let free_routes = [
+        "GET /agents/me",
+        "GET /agents/{id}/services",
+        "GET /orders/{id}",
+    ];
+    let limited_routes = [
+        "GET /agents/{id}/orders",
+        "POST /orders/{id}/deliver",
+        "POST /agents/register",
+        "POST /agents/{id}/services",
+    ];
     let per_hour = |routes: &[&str]| {
-        served.iter().filter(|(r, _)| routes.contains(&r.as_str())).map(|(_, n)| n).sum::<u64>() as f64 * 3600.0 / elapsed
+        served
+            .iter()
+            .filter(|(r, _)| routes.contains(&r.as_str()))
+            .map(|(_, n)| n)
+            .sum::<u64>() as f64
+            * 3600.0
+            / elapsed
     };
-    let (free_per_hour, limited_served_per_hour) = (per_hour(&free_routes), per_hour(&limited_routes));
+    let (free_per_hour, limited_served_per_hour) =
+        (per_hour(&free_routes), per_hour(&limited_routes));
 
     // 3. Paid → notification, for real.
     let mut latencies = Vec::new();

@@ -41,7 +41,11 @@ async fn a_late_order_is_announced_once_across_a_restart() {
         .await
         .expect("the new order's notification");
     assert!(new.summary.starts_with("New order"), "{new:?}");
-    assert!(late(&spy).is_empty(), "late before its time: {:?}", spy.all());
+    assert!(
+        late(&spy).is_empty(),
+        "late before its time: {:?}",
+        spy.all()
+    );
     // The creator looks at the Orders screen once, so the app keeps the list.
     app.click("#nav-inbox").await;
     app.wait_for(&format!("#order-{order_id}")).await;

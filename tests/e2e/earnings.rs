@@ -166,8 +166,8 @@ async fn earnings_move_from_paid_to_paid_out_and_export_a_csv_no_spreadsheet_can
         .as_str()
         .unwrap_or_else(|| panic!("a made-up payout: {done}"))
         .to_owned();
-    // The app hears of an approval through its free look at known orders (every couple of
-    // minutes) or a listing: the creator's Refresh asks for one now.
+    // The app hears of an approval through its free look at the known orders (every few
+    // minutes): the creator's Refresh asks for one now, still free (`look_again`).
     app.click("#earnings-refresh").await;
     wait_long(
         &app,

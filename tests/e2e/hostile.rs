@@ -109,7 +109,7 @@ async fn order_with(app: &AppUnderTest, spy: &NotificationSpy, brief: &str) -> (
         .wait_for_notify(Duration::from_secs(40))
         .await
         .unwrap_or_else(|| panic!("no notification for the brief {brief:?}"));
-    wait_long(app, &format!("#order-{id}"), Duration::from_secs(20)).await;
+    wait_long(app, &format!("#order-{id}"), Duration::from_secs(40)).await;
     (id, notify)
 }
 
@@ -267,7 +267,7 @@ async fn hostile_briefs_stay_inert_and_in_their_place() {
     app.click("#nav-inbox").await;
     on_screen(&app, "inbox").await;
     app.wait_for("#order-list:not([aria-busy])").await;
-    wait_long(&app, &format!("#order-{huge_id}"), Duration::from_secs(20)).await;
+    wait_long(&app, &format!("#order-{huge_id}"), Duration::from_secs(40)).await;
     let facts = brief_facts(&app, huge_id).await;
     assert_eq!(facts["folded"], "true", "{facts}");
     assert!(

@@ -16,6 +16,7 @@ mod inbox_bench;
 mod onboarding;
 mod orders;
 mod practice_client;
+mod readiness;
 mod session;
 mod story;
 mod tray;

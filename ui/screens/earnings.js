@@ -39,15 +39,15 @@ export function renderEarnings(ctx) {
   refresh.addEventListener("click", () =>
     busy(refresh, "Refreshing…", async () => {
       ctx.clearError();
-      let refused = null;
+      // Free: what changes here (an approval, a dispute) is in the orders already kept;
+      // new orders come from the watcher.
       try {
-        refused = (await ctx.api.orders({ refresh: true }))?.not_listed ?? null;
+        await ctx.api.lookAgain();
       } catch (error) {
         ctx.showError(error);
         return;
       }
       await load();
-      if (refused) showAsOf(state.view, refused);
     }),
   );
 

@@ -27,7 +27,7 @@ export function renderInbox(ctx, params = {}) {
   const root = h(
     "section",
     { id: "screen-inbox", class: "screen" },
-    h("div", { class: "screen-head" }, screenTitle("Orders"), h("div", { class: "actions" }, simulateButton(ctx), refresh)),
+    h("div", { class: "screen-head" }, screenTitle("Orders"), h("div", { class: "actions" }, simulateButton(ctx, (order) => orders.merge([order])), refresh)),
     status.panel,
     status.notice,
     // Practice mode only (null otherwise): let time pass on the practice marketplace.
@@ -43,6 +43,7 @@ export function renderInbox(ctx, params = {}) {
     if (event.type === "new_orders") orders.merge(event.orders ?? []);
     else if (event.type === "delivered" && event.order) orders.delivered(event.order);
     else if (event.type === "delivery_failed") orders.deliveryEnded(event.order_id, event.problem);
+    else if (event.type === "orders_changed") orders.merge((event.changes ?? []).map((change) => change.order).filter(Boolean));
   }
 
   const listening = onEvent("watch-event", onWatchEvent);
@@ -54,15 +55,20 @@ export function renderInbox(ctx, params = {}) {
 }
 
 /** Practice mode only: a pretend client pays for one of the creator's services. */
-function simulateButton(ctx) {
+function simulateButton(ctx, onPlaced) {
   if (ctx.session?.mode !== "practice") return null;
   const button = h("button", { type: "button", id: "simulate-order", class: "secondary" }, "Simulate a client order");
   button.addEventListener("click", () =>
     busy(button, "Placing an order…", async () => {
       ctx.clearError();
       try {
-        await ctx.api.simulateOrder({});
-        ctx.showSuccess("A pretend client paid for one of your services. It appears here after the next check, in a moment.");
+        const order = await ctx.api.simulateOrder({});
+        if (order) onPlaced(order);
+        ctx.showSuccess(
+          order?.status === "paid"
+            ? "A pretend client paid for one of your services. You'll be told in a moment, as for a real order."
+            : "A pretend client placed an order and pays in a few seconds, as on Atelier. You'll be told the moment they do.",
+        );
       } catch (error) {
         if (error?.code === "no_service") {
           ctx.showError({ ...error, message: "You have no service to order yet. Create a service first (Services → New service), then simulate an order." });

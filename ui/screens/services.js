@@ -2,6 +2,7 @@
 import { h, fill, busy, screenTitle } from "../lib/dom.js";
 import { labelOf } from "../lib/fields.js";
 import { money, turnaround } from "../lib/format.js";
+import { readinessCard } from "./readiness.js";
 
 export function renderServices(ctx) {
   const list = h("div", { id: "service-list", class: "service-list", "aria-busy": "true" }, h("p", { class: "muted loading" }, "Loading your services…"));
@@ -11,6 +12,7 @@ export function renderServices(ctx) {
     "section",
     { id: "screen-services", class: "screen" },
     h("div", { class: "screen-head" }, screenTitle("Your services"), newButton),
+    readinessCard(ctx),
     list,
   );
   load(ctx, list, newButton);

@@ -159,9 +159,14 @@ impl KeptInbox {
     /// The orders to look up now, if it is time to (once per run, then every few minutes)
     /// and there is any whose status may still change. Taking it holds the turn.
     pub(super) fn follow_due(&self) -> Option<Follow> {
+        self.follow_due_after(FOLLOW_EVERY)
+    }
+
+    /// As [`KeptInbox::follow_due`], when the last look-up is at least `every` old.
+    pub(super) fn follow_due_after(&self, every: Duration) -> Option<Follow> {
         let turn = self.following.clone().try_lock_owned().ok()?;
         let mut state = self.lock();
-        if state.followed.is_some_and(|at| at.elapsed() < FOLLOW_EVERY) {
+        if state.followed.is_some_and(|at| at.elapsed() < every) {
             return None;
         }
         let ids: Vec<String> = state

@@ -17,6 +17,7 @@ mod inbox;
 mod ledgers;
 mod lock;
 mod practice;
+mod readiness;
 mod reminders;
 mod reviewing;
 mod watching;
@@ -30,6 +31,7 @@ use tokio::sync::{broadcast, Mutex};
 
 pub use alerts::{AlertsError, WaitingAlert, ALERTS_FILE};
 pub use inbox::{Inbox, ORDERS_FILE};
+pub use readiness::{can_be_bought, DesktopFacts, Fix, Line, Readiness, Verdict};
 pub use reminders::{due_at, DEFAULT_TURNAROUND_HOURS, REMINDERS_FILE};
 
 use crate::alerts::Alert;
@@ -43,9 +45,9 @@ use crate::settings::{Mode, Preferences};
 use crate::watcher::{AtelierMarketplace, CallKind, Problem, WatchEvent, WatchStatus};
 use alerts::AlertStore;
 use inbox::KeptInbox;
+use ledgers::Ledgers;
 use reminders::Reminders;
 use reviewing::Turnarounds;
-use ledgers::Ledgers;
 use watching::{OnDeath, Running};
 
 /// Where the desk keeps things, and the keyring it uses.
@@ -332,7 +334,22 @@ impl Desk {
     /// Starts the free look-up of the kept orders that may still change, if it is time;
     /// says whether it started.
     async fn follow_known(&self) -> bool {
-        let Some(follow) = self.0.inbox.follow_due() else {
+        self.follow_known_after(None).await
+    }
+
+    /// The creator asked to see the latest: the orders that may still change are looked up
+    /// now (free, `GET /orders/{id}`), unless that was done in the last few seconds. Says
+    /// whether a look-up is under way; `orders` tells when it has ended (`updating`).
+    pub async fn look_again(&self) -> bool {
+        self.follow_known_after(Some(Duration::from_secs(10))).await || self.0.inbox.is_following()
+    }
+
+    async fn follow_known_after(&self, every: Option<Duration>) -> bool {
+        let due = match every {
+            Some(every) => self.0.inbox.follow_due_after(every),
+            None => self.0.inbox.follow_due(),
+        };
+        let Some(follow) = due else {
             return false;
         };
         let Ok((client, _)) = self.0.session.agent().await else {
@@ -426,6 +443,8 @@ impl Desk {
         brief: Option<&str>,
     ) -> Result<Order, SessionError> {
         let order = self.0.session.simulate_order(service_id, brief).await?;
+        // Kept at once, unpaid as it is: the creator sees the client's first step.
+        self.0.inbox.fold(std::slice::from_ref(&order));
         if self.handle().await.is_none() {
             // Nothing watches: maybe another copy did and has gone.
             self.follow_session().await;

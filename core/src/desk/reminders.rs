@@ -186,7 +186,8 @@ impl Reminders {
             self.announced.insert((c.order.id.clone(), c.kind));
             if c.kind == ChangeKind::Late {
                 // Never "due soon" after "late", should the clock be set back.
-                self.announced.insert((c.order.id.clone(), ChangeKind::DueSoon));
+                self.announced
+                    .insert((c.order.id.clone(), ChangeKind::DueSoon));
             }
         }
         // Only orders still listed are worth remembering: the file stays as small as the list.
@@ -220,10 +221,8 @@ mod tests {
     use crate::models::Usd;
 
     fn scratch(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "atelier-reminders-{}-{name}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("atelier-reminders-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         dir.join(REMINDERS_FILE)
     }
@@ -326,7 +325,10 @@ mod tests {
         let before = [order("ord_1", "delivered", 0), order("ord_2", "quoted", 0)];
         reminders.review(&before, &day(), at(60));
         drop(reminders);
-        let after = [order("ord_1", "disputed", 0), order("ord_2", "cancelled", 0)];
+        let after = [
+            order("ord_1", "disputed", 0),
+            order("ord_2", "cancelled", 0),
+        ];
         let (mut restarted, _) = Reminders::open(&path);
         let (news, _) = restarted.review(&after, &day(), at(120));
         assert_eq!(

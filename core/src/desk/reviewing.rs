@@ -64,9 +64,9 @@ impl Desk {
             None => return,
         };
         let turnarounds = self.turnarounds().await;
-        let (changes, error) = self
-            .reminders()
-            .review(&kept.orders, &turnarounds, SystemTime::now());
+        let (changes, error) =
+            self.reminders()
+                .review(&kept.orders, &turnarounds, SystemTime::now());
         if let Some(e) = error {
             eprintln!("Atelier Desk: could not note which order news was told: {e}");
         }
@@ -135,7 +135,10 @@ impl Desk {
     async fn turnarounds(&self) -> HashMap<String, u64> {
         {
             let kept = lock(&self.0.turnarounds);
-            if kept.read_at.is_some_and(|at| at.elapsed() < TURNAROUNDS_EVERY) {
+            if kept
+                .read_at
+                .is_some_and(|at| at.elapsed() < TURNAROUNDS_EVERY)
+            {
                 return kept.hours.clone();
             }
         }

@@ -27,7 +27,11 @@ impl Traffic {
 
     pub fn view(&self) -> TrafficView {
         TrafficView {
-            requests: self.0.lock().unwrap_or_else(PoisonError::into_inner).clone(),
+            requests: self
+                .0
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone(),
         }
     }
 }

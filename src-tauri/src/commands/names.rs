@@ -41,5 +41,8 @@ pub const COMMANDS: &[&str] = &[
     "set_preferences",
     "start_on_login",
     "set_start_on_login",
+    "look_again",
+    "readiness",
+    "send_test_notification",
     "page_ready",
 ];
