@@ -32,7 +32,9 @@ use crate::models::{Order, OrderStatus, Timestamp, Usd};
 /// The one origin transaction links point to, so the app can allow exactly this origin.
 pub const EXPLORER_ORIGIN: &str = "https://solscan.io";
 
-/// How long the client has to review a delivery before Atelier completes it.
+/// The review window after a delivery: the guide says Atelier completes the order when it
+/// ends; the real server records it (`review_deadline`) but, in its source, never acts on
+/// it (docs/sandbox.md). Used only when an order lacks `review_deadline`.
 const REVIEW_HOURS: i64 = 48;
 
 /// Everything the earnings screen shows.
