@@ -540,6 +540,7 @@ impl AppUnderTest {
         // re-renders after live validation): find it again and retry, a few times.
         for _ in 0..3 {
             let element = self.wait_for(css).await;
+            self.scroll_to_middle(&element).await;
             match tokio::time::timeout(COMMAND_TIMEOUT, element.click()).await {
                 Ok(Ok(_)) => return,
                 Ok(Err(_)) => tokio::time::sleep(Duration::from_millis(300)).await,
@@ -547,7 +548,23 @@ impl AppUnderTest {
             }
         }
         let element = self.wait_for(css).await;
+        self.scroll_to_middle(&element).await;
         bounded(format!("clicking `{css}`"), element.click()).await;
+    }
+
+    /// Brings `element` to the middle of the window, as a person scrolls to what they click:
+    /// WebKitWebDriver refuses to click below the fold, and the sticky mode banner covers
+    /// the top of a scrolled page.
+    async fn scroll_to_middle(&self, element: &Element) {
+        let Ok(element) = serde_json::to_value(element) else {
+            return;
+        };
+        let script = "arguments[0].scrollIntoView({ block: 'center', inline: 'nearest' });";
+        let _ = tokio::time::timeout(
+            COMMAND_TIMEOUT,
+            self.client().execute(script, vec![element]),
+        )
+        .await;
     }
 
     /// Replaces the content of the field matching `css` with `text`, typed key by key.
