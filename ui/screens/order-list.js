@@ -361,7 +361,7 @@ export function orderList(ctx, { onQueued }) {
       briefPart(order),
       timing,
       delivered,
-      group === "to-deliver" ? deliverPart(order) : null,
+      group === "to-deliver" ? deliverPart(order) : deliveryNews(order),
       practising ? clientPart(order) : null,
     );
   }
@@ -501,22 +501,39 @@ export function orderList(ctx, { onQueued }) {
     return [brief, hidden, h("p", { class: "brief-toggle" }, toggle)];
   }
 
+  /** "Sending…" while the delivery is queued. */
+  function pendingNote(order) {
+    return h("p", { class: "note", id: `delivery-pending-${order.id}`, tabindex: "-1" }, "Sending your delivery… You'll see here when Atelier has it.");
+  }
+
+  /** Atelier's refusal of the last delivery, in its words; `advice` says what to do next. */
+  function refusedNote(order, advice) {
+    const problem = state.failed.get(order.id);
+    if (!problem) return null;
+    return h(
+      "div",
+      { class: "note warning", id: `delivery-failed-${order.id}`, role: "alert" },
+      h("p", {}, h("strong", {}, "Atelier didn't accept this delivery. "), h("span", { dir: "auto" }, problem.message ?? "")),
+      problem.detail ? h("p", { class: "small" }, "Atelier said: ", h("span", { class: "server-words", dir: "auto" }, problem.detail)) : null,
+      advice ? h("p", { class: "small muted" }, advice) : null,
+    );
+  }
+
+  /**
+   * An order that left "to deliver" while its delivery was queued or just refused (it was
+   * delivered elsewhere, disputed…): what became of the delivery stays said on its card.
+   */
+  function deliveryNews(order) {
+    if (state.pending.has(order.id)) return pendingNote(order);
+    return refusedNote(order, null);
+  }
+
   /** Deliver / Close and the open form, or "Sending…" while the delivery is queued. */
   function deliverPart(order) {
-    if (state.pending.has(order.id)) {
-      return h("p", { class: "note", id: `delivery-pending-${order.id}`, tabindex: "-1" }, "Sending your delivery… You'll see here when Atelier has it.");
-    }
+    if (state.pending.has(order.id)) return pendingNote(order);
     const open = state.open === order.id;
     const problem = state.failed.get(order.id);
-    const refused = problem
-      ? h(
-          "div",
-          { class: "note warning", id: `delivery-failed-${order.id}`, role: "alert" },
-          h("p", {}, h("strong", {}, "Atelier didn't accept this delivery. "), h("span", { dir: "auto" }, problem.message ?? "")),
-          problem.detail ? h("p", { class: "small" }, "Atelier said: ", h("span", { class: "server-words", dir: "auto" }, problem.detail)) : null,
-          h("p", { class: "small muted" }, open ? "What you typed is still below: correct it and deliver again." : "Open the form to correct it and deliver again."),
-        )
-      : null;
+    const refused = refusedNote(order, open ? "What you typed is still below: correct it and deliver again." : "Open the form to correct it and deliver again.");
     const deliver = h(
       "button",
       { type: "button", id: `deliver-${order.id}`, class: open ? "secondary small" : "primary small", "aria-expanded": open ? "true" : "false", "aria-label": `Deliver ${order.service_title ?? "this order"}` },
