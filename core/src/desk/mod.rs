@@ -341,7 +341,7 @@ impl Desk {
     /// now (free, `GET /orders/{id}`), unless that was done in the last few seconds. Says
     /// whether a look-up is under way; `orders` tells when it has ended (`updating`).
     pub async fn look_again(&self) -> bool {
-        self.follow_known_after(Some(Duration::from_secs(10))).await || self.0.inbox.is_following()
+        self.follow_known_after(Some(Duration::from_secs(2))).await || self.0.inbox.is_following()
     }
 
     async fn follow_known_after(&self, every: Option<Duration>) -> bool {
