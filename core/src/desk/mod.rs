@@ -338,10 +338,10 @@ impl Desk {
     }
 
     /// The creator asked to see the latest: the orders that may still change are looked up
-    /// now (free, `GET /orders/{id}`), unless that was done in the last few seconds. Says
+    /// now (free, `GET /orders/{id}`), unless a look-up is already under way. Says
     /// whether a look-up is under way; `orders` tells when it has ended (`updating`).
     pub async fn look_again(&self) -> bool {
-        self.follow_known_after(Some(Duration::from_secs(2))).await || self.0.inbox.is_following()
+        self.follow_known_after(Some(Duration::ZERO)).await || self.0.inbox.is_following()
     }
 
     async fn follow_known_after(&self, every: Option<Duration>) -> bool {
