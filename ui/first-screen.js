@@ -6,6 +6,7 @@
 // before the paint, the timeout just after it. main.js then replaces the static screen with
 // the live one and sets data-ready (what the end-to-end tests wait for).
 (function firstScreen() {
+  const ranAt = performance.now();
   let chosen = null;
   try {
     chosen = window.localStorage.getItem("atelier-desk.first-screen");
@@ -16,7 +17,20 @@
   requestAnimationFrame(() => {
     setTimeout(() => {
       const invoke = window.__TAURI__?.core?.invoke;
-      if (invoke) invoke("page_ready", { pageMs: performance.now() }).catch(() => {});
+      if (invoke) invoke("page_ready", { pageMs: performance.now(), marks: marks(ranAt) }).catch(() => {});
     }, 0);
   });
+
+  // Said with ATELIER_TRACE_STARTUP=1: whether a slow first frame waited for its files or
+  // for style, layout and paint after them (the custom scheme gives no per-file timings).
+  function marks(scriptRan) {
+    const out = { "first-screen.js ran": scriptRan };
+    try {
+      const nav = performance.getEntriesByType("navigation")[0];
+      if (nav) out["index.html received"] = nav.responseEnd;
+    } catch {
+      // Timing entries are a nicety; the ready line does not depend on them.
+    }
+    return out;
+  }
 })();

@@ -203,9 +203,9 @@ mod tests {
     fn every_desktop_we_build_for_keeps_the_key_in_its_own_keyring() {
         let manifest = include_str!("../Cargo.toml");
         for (os, backend) in [
-            ("linux", "async-secret-service"),
-            ("macos", "apple-native"),
-            ("windows", "windows-native"),
+            ("linux", "\"sync-secret-service\""),
+            ("macos", "\"apple-native\""),
+            ("windows", "\"windows-native\""),
         ] {
             let deps = table(
                 manifest,

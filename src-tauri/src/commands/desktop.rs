@@ -1,3 +1,5 @@
+use std::collections::BTreeMap;
+
 use atelier_core::error::PageError;
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_autostart::AutoLaunchManager;
@@ -57,8 +59,12 @@ pub fn set_start_on_login<R: Runtime>(
 
 /// The page has painted its first screen: say so on standard error, where the start-up
 /// benchmark and the package smoke test wait for it. `page_ms` is how long the page itself
-/// took, from the start of its navigation.
+/// took, from the start of its navigation; `marks`, when the page got its parts (ms into
+/// the page), are said only with `ATELIER_TRACE_STARTUP=1` (BENCHMARKS.md, the page's time).
 #[tauri::command]
-pub fn page_ready(page_ms: Option<f64>) {
+pub fn page_ready(page_ms: Option<f64>, marks: Option<BTreeMap<String, f64>>) {
     eprintln!("{}", crate::desktop::ready_line(page_ms));
+    for (mark, ms) in marks.iter().flatten().take(16) {
+        crate::desktop::trace(&format!("page: {:.40} at {ms:.0} ms into the page,", mark));
+    }
 }
