@@ -203,9 +203,10 @@ async fn hostile_briefs_stay_inert_and_in_their_place() {
     app.click("#delivery-submit").await;
     crate::practice_client::past_the_link_check(&app).await;
     app.click("#confirm-yes").await;
-    // Generous: twice, in a full parallel run on a loaded machine, the refusal took longer
-    // than 40 s (then 90 s) to come back; alone it takes seconds. The cause is not found
-    // yet, so a timeout says what the card showed instead.
+    // Twice, in a full parallel run on a loaded machine, the card said "Sending…" for good:
+    // the refusal's event had come before the answer of the call that queued the delivery,
+    // and that answer put "Sending…" back (fixed: order-list.js, `sending`). Alone it takes
+    // seconds; a timeout says what the card showed instead.
     let deadline = Instant::now() + Duration::from_secs(90);
     while !app.is_present(&format!("#delivery-failed-{bold}")).await {
         if Instant::now() >= deadline {

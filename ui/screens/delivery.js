@@ -20,11 +20,11 @@ export const FALLBACK_MEDIA_TYPES = [
 ];
 
 /**
- * The form for `order`. onCancel(): the creator closed it. onQueued(view): `deliver`
- * accepted it, with the WatchView it answered. Returns {orderId, element}; what is typed stays
+ * The form for `order`. onCancel(): the creator closed it. onSending(): `deliver` is about to
+ * be asked. onQueued(view): `deliver` accepted it, with the WatchView it answered. Returns {orderId, element}; what is typed stays
  * in the form for as long as it is open, whatever the list redraws around it.
  */
-export function deliveryForm(ctx, order, { mediaTypes = FALLBACK_MEDIA_TYPES, onCancel, onQueued }) {
+export function deliveryForm(ctx, order, { mediaTypes = FALLBACK_MEDIA_TYPES, onCancel, onSending, onQueued }) {
   const values = { deliverable_url: "", deliverable_media_type: "" };
   const form = createForm({ prefix: "delivery", kind: "delivery", values });
   const urlField = form.text("deliverable_url", {
@@ -128,6 +128,7 @@ export function deliveryForm(ctx, order, { mediaTypes = FALLBACK_MEDIA_TYPES, on
     if (!yes) return;
     await busy(submit, "Sending…", async () => {
       try {
+        onSending?.();
         const view = await ctx.api.deliver({
           orderId: order.id,
           form: { deliverable_url: values.deliverable_url, deliverable_media_type: values.deliverable_media_type },
