@@ -11,8 +11,8 @@ use atelier_tests::e2e::{AppUnderTest, NotificationSpy, Notify, TestProfile, REA
 use serde_json::{json, Value};
 
 use crate::story::{
-    invoke, on_screen, open_in_practice_mode, register_with_a_service, run_script, settle,
-    value_of, wait_long,
+    appears_within, invoke, on_screen, open_in_practice_mode, register_with_a_service, run_script,
+    settle, value_of, wait_long,
 };
 
 const SERVICE_TITLE: &str = "Neon avatar pack";
@@ -207,18 +207,14 @@ async fn hostile_briefs_stay_inert_and_in_their_place() {
     // the refusal's event had come before the answer of the call that queued the delivery,
     // and that answer put "Sending…" back (fixed: order-list.js, `sending`). Alone it takes
     // seconds; a timeout says what the card showed instead.
-    let deadline = Instant::now() + Duration::from_secs(90);
-    while !app.is_present(&format!("#delivery-failed-{bold}")).await {
-        if Instant::now() >= deadline {
-            app.screenshot("timeout").await;
-            let card = app.text(&format!("#order-{bold}")).await;
-            let status = app.attr(&format!("#order-{bold}"), "data-status").await;
-            let watching = invoke(&app, "watch_status", json!({})).await;
-            panic!(
-                "no refusal on the card within 90 s; the card ({status:?}) said:\n{card}\nwatcher: {watching:?}"
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
+    let refused = format!("#delivery-failed-{bold}");
+    if !appears_within(&app, &refused, Duration::from_secs(90)).await {
+        let card = app.text(&format!("#order-{bold}")).await;
+        let status = app.attr(&format!("#order-{bold}"), "data-status").await;
+        let watching = invoke(&app, "watch_status", json!({})).await;
+        panic!(
+            "no refusal on the card within 90 s; the card ({status:?}) said:\n{card}\nwatcher: {watching:?}"
+        );
     }
     let said = app.text(&format!("#delivery-failed-{bold}")).await;
     assert!(

@@ -53,14 +53,23 @@ pub async fn settle() {
 
 /// Like `wait_for`, for things that take the watcher a while (a check, a delivery).
 pub async fn wait_long(app: &AppUnderTest, css: &str, timeout: Duration) {
+    if !appears_within(app, css, timeout).await {
+        panic!("{css} did not appear within {} s", timeout.as_secs());
+    }
+}
+
+/// Whether `css` appears within `timeout`; if not, a "timeout" screenshot is taken, and the
+/// caller says what it saw instead.
+pub async fn appears_within(app: &AppUnderTest, css: &str, timeout: Duration) -> bool {
     let deadline = Instant::now() + timeout;
     while !app.is_present(css).await {
         if Instant::now() >= deadline {
             app.screenshot("timeout").await;
-            panic!("{css} did not appear within {} s", timeout.as_secs());
+            return false;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    true
 }
 
 /// Step 1 of the wizard, filled in correctly for "Neon Avatars", with live checks settled.

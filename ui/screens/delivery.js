@@ -20,9 +20,10 @@ export const FALLBACK_MEDIA_TYPES = [
 ];
 
 /**
- * The form for `order`. onCancel(): the creator closed it. onSending(): `deliver` is about to
- * be asked. onQueued(view): `deliver` accepted it, with the WatchView it answered. Returns {orderId, element}; what is typed stays
- * in the form for as long as it is open, whatever the list redraws around it.
+ * The form for `order`. onCancel(): the creator closed it. onSending(): `deliver` is about
+ * to be asked. onQueued(view): `deliver` accepted it, with the WatchView it answered.
+ * Returns {orderId, element}; what is typed stays in the form for as long as it is open,
+ * whatever the list redraws around it.
  */
 export function deliveryForm(ctx, order, { mediaTypes = FALLBACK_MEDIA_TYPES, onCancel, onSending, onQueued }) {
   const values = { deliverable_url: "", deliverable_media_type: "" };

@@ -71,11 +71,10 @@ export function orderList(ctx, { onQueued }) {
     turnaround: new Map(), // service id → hours, looked up once per screen load
     mediaTypes: FALLBACK_MEDIA_TYPES,
     pending: new Set(), // order ids whose delivery is queued
-    // Order ids whose `deliver` call has not answered yet, and those among them whose outcome
-    // (delivered, refused) came first: the watcher can send a delivery and say how it went
-    // before the call that queued it answers, most of all on a busy computer.
-    sending: new Set(),
-    settledWhileSending: new Set(),
+    // Order id → whether its outcome (delivered, refused) has come, for deliveries whose
+    // `deliver` call has not answered yet: the watcher can send a delivery and say how it
+    // went before the call that queued it answers, most of all on a busy computer.
+    sending: new Map(),
     forms: new Map(), // order id → {orderId, element}: delivery forms, kept with what was typed
     open: null, // the order id whose delivery form is open (one at a time)
     failed: new Map(), // order id → problem: Atelier refused its delivery
@@ -201,7 +200,7 @@ export function orderList(ctx, { onQueued }) {
 
   /** A `delivered` event: the order as Atelier now has it. */
   function delivered(order) {
-    if (state.sending.has(order.id)) state.settledWhileSending.add(order.id);
+    if (state.sending.has(order.id)) state.sending.set(order.id, true);
     state.pending.delete(order.id);
     state.failed.delete(order.id);
     state.forms.delete(order.id);
@@ -215,7 +214,7 @@ export function orderList(ctx, { onQueued }) {
    * (opened at once unless another order's form is open: that one keeps the keyboard).
    */
   function deliveryEnded(orderId, problem) {
-    if (state.sending.has(orderId)) state.settledWhileSending.add(orderId);
+    if (state.sending.has(orderId)) state.sending.set(orderId, true);
     const wasPending = state.pending.delete(orderId) || state.sending.has(orderId);
     if (!wasPending && !state.orders?.some((order) => order.id === orderId)) return;
     state.failed.set(orderId, problem ?? { message: "Atelier didn't accept this delivery." });
@@ -558,13 +557,11 @@ export function orderList(ctx, { onQueued }) {
       form = deliveryForm(ctx, order, {
         mediaTypes: state.mediaTypes,
         onCancel: () => toggleDelivery(order),
-        onSending: () => {
-          state.sending.add(order.id);
-          state.settledWhileSending.delete(order.id);
-        },
+        onSending: () => state.sending.set(order.id, false),
         onQueued: (view) => {
+          const settled = state.sending.get(order.id);
           state.sending.delete(order.id);
-          if (state.settledWhileSending.delete(order.id)) {
+          if (settled) {
             // Its outcome is already on the card (and a refused form back open): "Sending…"
             // now would stay there for good.
             onQueued(view);
